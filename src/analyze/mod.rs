@@ -1,0 +1,171 @@
+//! Morphological analysis: lindera with the embedded IPADIC and the union-domain user dictionary.
+//!
+//! One [`Analyzer`] is built per process (the user dictionary is compiled at start-up, which
+//! takes milliseconds) and shared by reference across threads: lindera's segmenter is `Sync`.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use lindera::dictionary::UserDictionary;
+use lindera::mode::Mode;
+use lindera::segmenter::Segmenter;
+use lindera_dictionary::builder::DictionaryBuilder;
+
+/// The union-domain dictionary shipped with kumiai, in MeCab's 13-column format with real
+/// IPADIC context ids (the 3-column form mis-splits compounds greedily: 新採用者 → 新採|用|者).
+pub const BUILTIN_USER_DICTIONARY: &str = include_str!("userdict.csv");
+
+/// Changes whenever tokenization could change; indexes store it and rebuild on mismatch.
+pub fn analyzer_version(extra_dictionaries: &[PathBuf]) -> String {
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(kumiai_ipadic::DICTIONARY_VERSION.as_bytes());
+    hasher.update(BUILTIN_USER_DICTIONARY.as_bytes());
+    for path in extra_dictionaries {
+        hasher.update(path.to_string_lossy().as_bytes());
+        if let Ok(bytes) = std::fs::read(path) {
+            hasher.update(&bytes);
+        }
+    }
+    format!(
+        "{}+{}",
+        kumiai_ipadic::DICTIONARY_VERSION,
+        &hasher.finalize().to_hex()[..12]
+    )
+}
+
+/// A morpheme of analysed text.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Token {
+    /// Surface form as it appears in the analysed text.
+    pub surface: String,
+    /// Byte range in the analysed text.
+    pub start: usize,
+    pub end: usize,
+    /// MeCab's nine IPADIC features: 品詞, 細分類1-3, 活用型, 活用形, 原形, 読み, 発音.
+    pub features: Vec<String>,
+}
+
+impl Token {
+    pub fn pos(&self) -> &str {
+        self.features.first().map_or("", String::as_str)
+    }
+
+    fn feature(&self, i: usize) -> &str {
+        self.features.get(i).map_or("*", String::as_str)
+    }
+
+    pub fn pos_detail(&self) -> &str {
+        self.feature(1)
+    }
+
+    /// Dictionary form (悩ん → 悩む); the surface for unknown words.
+    pub fn base_form(&self) -> &str {
+        match self.feature(6) {
+            "*" | "" => &self.surface,
+            base => base,
+        }
+    }
+
+    /// Punctuation, brackets and other symbols carry no content for search.
+    pub fn is_symbol(&self) -> bool {
+        self.pos() == "記号" || self.surface.chars().all(|c| !c.is_alphanumeric())
+    }
+}
+
+#[derive(Debug)]
+pub struct AnalyzeError(String);
+
+impl fmt::Display for AnalyzeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for AnalyzeError {}
+
+pub struct Analyzer {
+    segmenter: Segmenter,
+    version: String,
+}
+
+impl Analyzer {
+    /// The embedded IPADIC plus the shipped user dictionary plus any `extra` user dictionaries
+    /// (MeCab 13-column CSV, or lindera's 3-column `surface,品詞,読み`).
+    pub fn new(extra: &[PathBuf]) -> Result<Self, AnalyzeError> {
+        let dictionary = kumiai_ipadic::load()
+            .map_err(|e| AnalyzeError(format!("cannot load the embedded dictionary: {e}")))?;
+        let mut csv = String::from(BUILTIN_USER_DICTIONARY);
+        for path in extra {
+            csv.push_str(&read_user_dictionary(path)?);
+        }
+        let user = build_user_dictionary(&dictionary.metadata, &csv)?;
+        Ok(Self {
+            segmenter: Segmenter::new(Mode::Normal, dictionary, Some(user)),
+            version: analyzer_version(extra),
+        })
+    }
+
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+
+    /// Tokenizes `text`; whitespace is skipped as MeCab does.
+    pub fn tokenize(&self, text: &str) -> Vec<Token> {
+        if text.is_empty() {
+            return Vec::new();
+        }
+        // lindera fails only on internal dictionary inconsistencies, which the embedded
+        // dictionary cannot have; an empty result is the safe answer regardless.
+        let Ok(tokens) = self.segmenter.segment(Cow::Borrowed(text)) else {
+            return Vec::new();
+        };
+        tokens
+            .into_iter()
+            .map(|mut t| Token {
+                surface: t.surface.to_string(),
+                start: t.byte_start,
+                end: t.byte_end,
+                features: t.details_iter().map(str::to_string).collect(),
+            })
+            .collect()
+    }
+}
+
+fn read_user_dictionary(path: &Path) -> Result<String, AnalyzeError> {
+    let mut text = std::fs::read_to_string(path).map_err(|e| {
+        AnalyzeError(format!(
+            "cannot read user dictionary {}: {e}",
+            path.display()
+        ))
+    })?;
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    // Check each row here so the error names the file and line, not a merged row number.
+    build_single_file_check(path, &text)?;
+    Ok(text)
+}
+
+fn build_single_file_check(path: &Path, text: &str) -> Result<(), AnalyzeError> {
+    for (i, line) in text.lines().enumerate() {
+        let fields = line.split(',').count();
+        if !line.trim().is_empty() && fields != 3 && fields < 13 {
+            return Err(AnalyzeError(format!(
+                "{}:{}: a user dictionary row needs 3 fields (surface,品詞,読み) or 13 (MeCab format), found {fields}",
+                path.display(),
+                i + 1
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn build_user_dictionary(
+    metadata: &lindera_dictionary::dictionary::metadata::Metadata,
+    csv: &str,
+) -> Result<UserDictionary, AnalyzeError> {
+    DictionaryBuilder::new(metadata.clone())
+        .build_user_dict_from_reader(csv.as_bytes())
+        .map_err(|e| AnalyzeError(format!("invalid user dictionary: {e}")))
+}
