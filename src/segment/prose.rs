@@ -66,12 +66,9 @@ fn heading_level(t: &str) -> Option<(usize, bool)> {
     Some((level, false))
 }
 
+/// Chapter titles end in a Roman numeral, which NFKC has spelt in ASCII.
 fn is_roman_title(t: &str) -> bool {
-    t.chars()
-        .last()
-        .is_some_and(|c| matches!(c, '\u{2160}'..='\u{216B}'))
-        || t.ends_with(|c: char| c.is_ascii_uppercase())
-            && t.trim_end_matches(['I', 'V', 'X']).len() < t.len()
+    t.ends_with(['I', 'V', 'X'])
 }
 
 /// Section paths for documents whose titles follow their sections.
@@ -108,7 +105,8 @@ fn displaced_paths(r: &Repaired) -> Option<Vec<Vec<String>>> {
             group_of[i] = starts.len().checked_sub(1);
         }
     }
-    let mut title_of: Vec<Option<String>> = vec![None; starts.len()];
+    // Per group, the block index of its title.
+    let mut title_of: Vec<Option<usize>> = vec![None; starts.len()];
     let mut i = 0;
     let mut prev_run_end = 0;
     while i < blocks.len() {
@@ -120,16 +118,13 @@ fn displaced_paths(r: &Repaired) -> Option<Vec<Vec<String>>> {
         while j < blocks.len() && blocks[j].kind == BlockKind::DisplacedTitle {
             j += 1;
         }
-        let sections: Vec<&str> = blocks[i..j]
-            .iter()
-            .map(|b| b.norm.text.as_str())
-            .filter(|t| !is_roman_title(t))
+        let sections: Vec<usize> = (i..j)
+            .filter(|&k| !is_roman_title(&blocks[k].norm.text))
             .collect();
-        let groups: Vec<usize> = (0..starts.len())
-            .filter(|&g| starts[g] >= prev_run_end && starts[g] < i)
-            .collect();
-        for (g, t) in groups.iter().rev().zip(sections.iter().rev()) {
-            title_of[*g] = Some((*t).to_string());
+        let groups =
+            starts.partition_point(|&s| s < prev_run_end)..starts.partition_point(|&s| s < i);
+        for (g, t) in groups.rev().zip(sections.iter().rev()) {
+            title_of[g] = Some(*t);
         }
         prev_run_end = j;
         i = j;
@@ -137,24 +132,24 @@ fn displaced_paths(r: &Repaired) -> Option<Vec<Vec<String>>> {
     // An untitled section is the previous one continued across a page.
     for g in 1..title_of.len() {
         if title_of[g].is_none() {
-            title_of[g] = title_of[g - 1].clone();
+            title_of[g] = title_of[g - 1];
         }
     }
     Some(
         (0..blocks.len())
             .map(|i| {
                 let group = group_of[i];
-                let title = group.and_then(|g| title_of[g].clone());
+                let title = group.and_then(|g| title_of[g]);
                 // A group takes the chapter current where its title was printed.
-                let chapter = match (&title, group) {
-                    (Some(t), _) => blocks
-                        .iter()
-                        .position(|b| b.kind == BlockKind::DisplacedTitle && b.norm.text == *t)
-                        .and_then(|k| chapter_at[k].clone()),
+                let chapter = match (title, group) {
+                    (Some(t), _) => chapter_at[t].clone(),
                     (None, Some(g)) => chapter_at[starts[g]].clone(),
                     (None, None) => chapter_at[i].clone(),
                 };
-                chapter.into_iter().chain(title).collect()
+                chapter
+                    .into_iter()
+                    .chain(title.map(|t| blocks[t].norm.text.clone()))
+                    .collect()
             })
             .collect(),
     )
