@@ -86,6 +86,7 @@ pub enum Placement {
     Content,
 }
 
+/// Something the form does not explain, or an answer placed on weaker evidence than position.
 #[derive(Debug, Clone, Serialize)]
 pub struct SurveyWarning {
     /// 1-based line the warning is about.
@@ -93,6 +94,7 @@ pub struct SurveyWarning {
     pub message: String,
 }
 
+/// Records in file order; warnings in line order.
 #[derive(Debug, Clone, Serialize)]
 pub struct ParsedSurvey {
     pub records: Vec<SurveyRecord>,
@@ -395,12 +397,11 @@ impl SurveyForm {
 
     /// Cue words of question `q` found in `text`, each counted once.
     fn cue_hits(&self, q: usize, text: &str) -> i64 {
-        let hits = self.spec.questions[q]
+        self.spec.questions[q]
             .cues
             .iter()
             .filter(|c| text.contains(c.as_str()))
-            .count();
-        i64::try_from(hits).unwrap_or(i64::MAX)
+            .count() as i64
     }
 
     fn ends_sentence(&self, line: &str) -> bool {
@@ -627,6 +628,8 @@ struct RecordParser<'a> {
     warnings: &'a mut Vec<SurveyWarning>,
 }
 
+/// Reads every record of `form` in `text`. Never fails: what fits no rule of the form (stray
+/// text, a missing 単組, cells that do not line up with their slots) becomes a warning.
 pub fn parse(form: &SurveyForm, text: &str) -> ParsedSurvey {
     let lines = split_lines(text);
     let starts: Vec<usize> = (0..lines.len())
@@ -665,6 +668,7 @@ pub fn parse(form: &SurveyForm, text: &str) -> ParsedSurvey {
         };
         records.push(parser.record(n + 1, h, end));
     }
+    warnings.sort_by_key(|w| w.line);
     ParsedSurvey { records, warnings }
 }
 
@@ -742,12 +746,15 @@ impl<'a> RecordParser<'a> {
                     .any(|o| o.block == b && !o.chunks.is_empty())
             })
             .collect();
+        let cyclic = self.check_order(h, &seq, &filled);
         for below in belows {
+            // Text under a slot question's label is its answer only where the blocks are not
+            // used: in the cyclic layout that label ends a block or the record (H7).
             match form
                 .blocks
                 .iter()
                 .enumerate()
-                .find(|(b, block)| filled[*b] && block.slots.contains(&below.q))
+                .find(|(b, block)| (cyclic || filled[*b]) && block.slots.contains(&below.q))
             {
                 Some((_, block)) => {
                     let name = block.name.clone();
@@ -781,7 +788,6 @@ impl<'a> RecordParser<'a> {
                 self.warn(p.first, message);
             }
         }
-        self.check_order(h, &seq, &filled);
         record.answers = pending
             .iter()
             .map(|p| SurveyAnswer {
@@ -1117,9 +1123,7 @@ impl<'a> RecordParser<'a> {
             } else {
                 0
             };
-            self.form.cue_hits(slots[s], &text)
-                - layout.join_cost * i64::try_from(joins).unwrap_or(i64::MAX / 4)
-                - cut
+            self.form.cue_hits(slots[s], &text) - layout.join_cost * joins as i64 - cut
         };
         // best[j][i]: the best reading of units ..i into slots ..j.
         let mut best: Vec<Vec<Option<Reading>>> = vec![vec![None; n + 1]; m + 1];
@@ -1173,10 +1177,10 @@ impl<'a> RecordParser<'a> {
         (groups, ambiguous)
     }
 
-    /// Warns when the record's labels, boilerplate and blocks are not a rotation of the form's
-    /// cycle: block slots are then read from a layout the form does not describe. A record
-    /// whose blocks are all empty has its answers inline and may print labels in any order.
-    fn check_order(&mut self, h: usize, seq: &[Step], filled: &[bool]) {
+    /// Whether the record's labels, boilerplate and blocks are a rotation of the form's cycle.
+    /// Warns when not, as block slots are then read from a layout the form does not describe,
+    /// unless all blocks are empty: such a record has its answers inline, in any order.
+    fn check_order(&mut self, h: usize, seq: &[Step], filled: &[bool]) -> bool {
         let form = self.form;
         let expected: Vec<Step> = form
             .cycle
@@ -1191,7 +1195,7 @@ impl<'a> RecordParser<'a> {
                     .all(|(i, s)| expected[(i + r) % expected.len()] == *s)
             });
         if rotation {
-            return;
+            return true;
         }
         let count = |list: &[Step], s: Step| list.iter().filter(|x| **x == s).count();
         let missing: Vec<String> = expected
@@ -1200,12 +1204,13 @@ impl<'a> RecordParser<'a> {
             .filter(|s| matches!(s, Step::Question(_)) || filled.iter().any(|f| *f))
             .map(|s| form.step_name(*s))
             .collect();
-        let mut repeated: Vec<String> = seq
-            .iter()
-            .filter(|s| count(seq, **s) > count(&expected, **s).max(1))
-            .map(|s| form.step_name(*s))
-            .collect();
-        repeated.dedup();
+        let mut repeated: Vec<String> = Vec::new();
+        for s in seq {
+            let name = form.step_name(*s);
+            if count(seq, *s) > count(&expected, *s).max(1) && !repeated.contains(&name) {
+                repeated.push(name);
+            }
+        }
         let mut problems = Vec::new();
         if !missing.is_empty() {
             problems.push(format!("missing {}", missing.join(", ")));
@@ -1220,6 +1225,7 @@ impl<'a> RecordParser<'a> {
             let message = format!("free text out of the form's order: {}", problems.join("; "));
             self.warn(h, message);
         }
+        false
     }
 }
 
@@ -1711,6 +1717,25 @@ mod tests {
             answer_text(&other, r, DIFFERENCE).lines().next(),
             Some("統一行動日などのビラ配布は書記局だけではなく、執行委員全員")
         );
+    }
+
+    #[test]
+    fn text_under_the_last_label_of_a_cyclic_record_is_not_an_answer() {
+        let form = SurveyForm::jichiro();
+        let text = corpus();
+        let lines: Vec<&str> = text.lines().collect();
+        // Record 1 with its B-block emptied and a note after its last label.
+        let mut record: Vec<&str> = lines[..84].to_vec();
+        record.extend(&lines[104..108]);
+        record.extend(["", "分母は正規職員数"]);
+        let record = record.join("\n");
+        let parsed = parse(&form, &record);
+        let r = &parsed.records[0];
+        assert!(answer(r, DIFFERENCE).is_none());
+        assert!(answer(r, "新採加入の主な取り組み").is_none());
+        assert_eq!(r.answers.len(), 6);
+        let lines: Vec<usize> = parsed.warnings.iter().map(|w| w.line).collect();
+        assert_eq!(lines, [90]);
     }
 
     #[test]
