@@ -1,4 +1,16 @@
 //! kumiai: Japanese labour-union documents in, answers out.
 //!
-//! The pipeline stages, in the order data flows:
-//! ingest → normalize → segment → analyze → index → search / themes / compare → report.
+//! The pipeline stages, one module each, in the order data flows:
+//! [`ingest`] → [`normalize`] → [`segment`] → [`analyze`] → [`index`] → [`search`] → [`report`].
+//! The types passed between stages are the contracts: [`ingest::Document`],
+//! [`segment::Unit`], [`analyze::Token`], [`search::Hit`].
+
+pub mod analyze;
+pub mod cli;
+pub mod index;
+pub mod ingest;
+pub mod normalize;
+pub mod report;
+pub mod search;
+pub mod segment;
+pub mod warning;

@@ -4,6 +4,7 @@
 //! normalized view (NFKC, joined line wraps, page furniture dropped) that
 //! carries a byte map so every hit can be shown in the original.
 
+mod codec;
 mod repair;
 
 pub use repair::{Block, BlockKind, DropReason, DroppedLine, Repaired, repair};

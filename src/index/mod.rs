@@ -1,0 +1,433 @@
+//! Index: one tantivy document per unit, with a morpheme field and a positional bigram field,
+//! updated incrementally by content hash. The per-file hashes and the analyzer version live
+//! in the commit payload, so they change atomically with the documents they describe.
+
+pub mod tokenizers;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use tantivy::schema::{
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
+    TextOptions,
+};
+use tantivy::{Index, IndexWriter, TantivyDocument, TantivyError, Term};
+
+use crate::analyze::Analyzer;
+use crate::ingest::{self, Manifest};
+use crate::segment::{self, Unit};
+use crate::warning::Warnings;
+
+/// Bumped when the schema or the meaning of a field changes: forces a rebuild.
+const FORMAT: u32 = 1;
+const WRITER_MEMORY: usize = 256 << 20;
+
+#[derive(Clone, Copy)]
+pub struct Fields {
+    pub doc: Field,
+    pub path: Field,
+    pub seq: Field,
+    pub title: Field,
+    pub org: Field,
+    pub year_from: Field,
+    pub year_to: Field,
+    pub kind: Field,
+    pub section: Field,
+    pub prefecture: Field,
+    pub local: Field,
+    /// 県本部 and 単組 together, for `branch:`.
+    pub branch: Field,
+    pub question: Field,
+    pub line: Field,
+    /// Original text, for display.
+    pub text: Field,
+    /// Normalized text, stored; indexed as morphemes.
+    pub morph: Field,
+    /// The same normalized text indexed as positional bigrams.
+    pub bigram: Field,
+    /// The normalized→original offset map (see `Normalized::to_bytes`).
+    pub offsets: Field,
+    pub span_start: Field,
+    /// Survey attributes as JSON pairs.
+    pub attrs: Field,
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let tokenized = |tokenizer: &str| {
+        TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(tokenizer)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        )
+    };
+    let fields = Fields {
+        doc: b.add_text_field("doc", STRING | STORED | FAST),
+        path: b.add_text_field("path", STRING | STORED),
+        seq: b.add_u64_field("seq", STORED),
+        title: b.add_text_field("title", STORED),
+        org: b.add_text_field("org", STRING | STORED | FAST),
+        year_from: b.add_u64_field("year_from", INDEXED | STORED | FAST),
+        year_to: b.add_u64_field("year_to", INDEXED | STORED | FAST),
+        kind: b.add_text_field("kind", STRING | STORED | FAST),
+        section: b.add_text_field("section", STRING | STORED | FAST),
+        prefecture: b.add_text_field("prefecture", STRING | STORED | FAST),
+        local: b.add_text_field("local", STRING | STORED | FAST),
+        branch: b.add_text_field("branch", STRING),
+        question: b.add_text_field("question", STRING | STORED | FAST),
+        line: b.add_u64_field("line", STORED),
+        text: b.add_text_field("text", STORED),
+        morph: b.add_text_field("morph", tokenized(tokenizers::MORPH).set_stored()),
+        bigram: b.add_text_field("bigram", tokenized(tokenizers::BIGRAM)),
+        offsets: b.add_bytes_field("offsets", STORED),
+        span_start: b.add_u64_field("span_start", STORED),
+        attrs: b.add_text_field("attrs", STORED),
+    };
+    (b.build(), fields)
+}
+
+/// What the last commit covers.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct State {
+    format: u32,
+    analyzer: String,
+    /// Corpus-relative path → fingerprint of its bytes and manifest entry.
+    files: BTreeMap<String, String>,
+}
+
+#[derive(Debug)]
+pub enum IndexError {
+    Locked(PathBuf),
+    Corrupt(PathBuf, String),
+    Other(String),
+}
+
+impl fmt::Display for IndexError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            IndexError::Locked(dir) => write!(
+                f,
+                "index {} is locked: another kumiai process is writing it; wait for it to finish and retry",
+                dir.display()
+            ),
+            IndexError::Corrupt(dir, why) => write!(
+                f,
+                "index {} is unreadable ({why}); run `kumiai index --rebuild` to build it anew",
+                dir.display()
+            ),
+            IndexError::Other(msg) => f.write_str(msg),
+        }
+    }
+}
+
+impl std::error::Error for IndexError {}
+
+impl From<TantivyError> for IndexError {
+    fn from(e: TantivyError) -> Self {
+        IndexError::Other(format!("index error: {e}"))
+    }
+}
+
+/// An open index with the analyzer its text fields were built with.
+pub struct KumiaiIndex {
+    pub index: Index,
+    pub fields: Fields,
+    pub analyzer: Arc<Analyzer>,
+    pub dir: PathBuf,
+}
+
+/// What an update did, for the summary line and the benchmarks.
+#[derive(Debug, Default, Serialize)]
+pub struct UpdateReport {
+    pub added: usize,
+    pub changed: usize,
+    pub removed: usize,
+    pub unchanged: usize,
+    pub units: usize,
+    pub bytes: u64,
+    pub seconds: f64,
+    /// Why everything was re-indexed, if it was.
+    pub rebuilt: Option<String>,
+}
+
+impl UpdateReport {
+    pub fn is_noop(&self) -> bool {
+        self.added + self.changed + self.removed == 0 && self.rebuilt.is_none()
+    }
+}
+
+fn register_tokenizers(index: &Index, analyzer: &Arc<Analyzer>) {
+    index.tokenizers().register(
+        tokenizers::MORPH,
+        tokenizers::MorphTokenizer(Arc::clone(analyzer)),
+    );
+    index
+        .tokenizers()
+        .register(tokenizers::BIGRAM, tokenizers::BigramTokenizer);
+}
+
+fn corrupt(dir: &Path, e: impl fmt::Display) -> IndexError {
+    IndexError::Corrupt(dir.to_path_buf(), e.to_string())
+}
+
+impl KumiaiIndex {
+    /// Opens an existing index for searching.
+    pub fn open(dir: &Path, analyzer: Arc<Analyzer>) -> Result<Self, IndexError> {
+        let index = Index::open_in_dir(dir).map_err(|e| corrupt(dir, e))?;
+        let (expected, fields) = schema();
+        if index.schema() != expected {
+            return Err(corrupt(dir, "it was built by another kumiai version"));
+        }
+        register_tokenizers(&index, &analyzer);
+        Ok(Self {
+            index,
+            fields,
+            analyzer,
+            dir: dir.to_path_buf(),
+        })
+    }
+
+    fn create(dir: &Path, analyzer: Arc<Analyzer>) -> Result<Self, IndexError> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| IndexError::Other(format!("cannot create {}: {e}", dir.display())))?;
+        let (schema, fields) = schema();
+        let index = Index::create_in_dir(dir, schema)?;
+        register_tokenizers(&index, &analyzer);
+        Ok(Self {
+            index,
+            fields,
+            analyzer,
+            dir: dir.to_path_buf(),
+        })
+    }
+
+    fn state(&self) -> State {
+        self.index
+            .load_metas()
+            .ok()
+            .and_then(|m| m.payload)
+            .and_then(|p| serde_json::from_str(&p).ok())
+            .unwrap_or_default()
+    }
+
+    fn writer(&self) -> Result<IndexWriter, IndexError> {
+        self.index
+            .writer_with_num_threads(2, WRITER_MEMORY)
+            .map_err(|e| match e {
+                TantivyError::LockFailure(..) => IndexError::Locked(self.dir.clone()),
+                e => e.into(),
+            })
+    }
+
+    fn to_document(&self, doc: &ingest::Document, unit: &Unit) -> TantivyDocument {
+        let f = &self.fields;
+        let mut d = TantivyDocument::default();
+        d.add_text(f.doc, &doc.id);
+        d.add_text(f.path, path_key(&doc.path));
+        d.add_u64(f.seq, unit.seq as u64);
+        d.add_text(f.title, &doc.meta.title);
+        d.add_text(f.org, &doc.meta.org);
+        if let Some(y) = doc.meta.year {
+            d.add_u64(f.year_from, y.from.into());
+            d.add_u64(f.year_to, y.to.into());
+        }
+        d.add_text(f.kind, doc.meta.kind.as_str());
+        d.add_text(f.section, unit.section.join(" > "));
+        for (field, value) in [(f.prefecture, &unit.prefecture), (f.local, &unit.local)] {
+            if let Some(v) = value {
+                d.add_text(field, v);
+                d.add_text(f.branch, v);
+            }
+        }
+        if let Some(q) = &unit.question {
+            d.add_text(f.question, q);
+        }
+        d.add_u64(f.line, unit.line as u64);
+        d.add_text(f.text, &unit.text);
+        d.add_text(f.morph, &unit.norm.text);
+        d.add_text(f.bigram, &unit.norm.text);
+        d.add_bytes(f.offsets, &unit.norm.to_bytes());
+        d.add_u64(f.span_start, unit.span.start as u64);
+        if !unit.attrs.is_empty() {
+            d.add_text(f.attrs, serde_json::to_string(&unit.attrs).unwrap_or_default());
+        }
+        d
+    }
+}
+
+fn path_key(path: &Path) -> String {
+    path.to_string_lossy().replace('\\', "/")
+}
+
+/// Fingerprint of a file as indexed: its bytes and the manifest entry that describes it.
+fn fingerprint(bytes: &[u8], entry: Option<&ingest::manifest::Entry>) -> String {
+    let mut h = blake3::Hasher::new();
+    h.update(bytes);
+    h.update(format!("{entry:?}").as_bytes());
+    h.finalize().to_hex()[..32].to_string()
+}
+
+pub struct UpdateOptions {
+    pub rebuild: bool,
+    pub progress: bool,
+}
+
+/// Brings the index at `dir` up to date with the corpus; creates it if missing.
+pub fn update(
+    dir: &Path,
+    corpus: &Path,
+    manifest: &Manifest,
+    analyzer: Arc<Analyzer>,
+    options: &UpdateOptions,
+    warnings: &Warnings,
+) -> Result<(KumiaiIndex, UpdateReport), IndexError> {
+    let started = Instant::now();
+    let mut report = UpdateReport::default();
+    let exists = dir.join("meta.json").is_file();
+    let idx = if !exists {
+        KumiaiIndex::create(dir, analyzer)?
+    } else {
+        match KumiaiIndex::open(dir, Arc::clone(&analyzer)) {
+            Ok(idx) => idx,
+            Err(IndexError::Corrupt(..)) if options.rebuild => {
+                wipe(dir)?;
+                report.rebuilt = Some("the index was unreadable".into());
+                KumiaiIndex::create(dir, analyzer)?
+            }
+            Err(e) => return Err(e),
+        }
+    };
+    let old = idx.state();
+    if exists && report.rebuilt.is_none() {
+        if options.rebuild {
+            report.rebuilt = Some("--rebuild was given".into());
+        } else if old.format != FORMAT {
+            report.rebuilt = Some("the index format changed".into());
+        } else if old.analyzer != idx.analyzer.version() {
+            report.rebuilt = Some(format!(
+                "the analyzer or dictionary changed ({} → {})",
+                old.analyzer,
+                idx.analyzer.version()
+            ));
+        }
+    }
+    let rebuild = report.rebuilt.is_some();
+
+    let files = ingest::corpus_files(corpus, warnings);
+    let fingerprints: Vec<(PathBuf, Result<String, String>)> = files
+        .par_iter()
+        .map(|rel| {
+            let fp = std::fs::read(corpus.join(rel))
+                .map(|bytes| fingerprint(&bytes, manifest.entry(rel)))
+                .map_err(|e| e.to_string());
+            (rel.clone(), fp)
+        })
+        .collect();
+    let mut state = State {
+        format: FORMAT,
+        analyzer: idx.analyzer.version().to_string(),
+        files: BTreeMap::new(),
+    };
+    let mut todo = Vec::new();
+    for (rel, fp) in fingerprints {
+        let key = path_key(&rel);
+        // An unreadable file is retried next time: it gets no fingerprint.
+        let fp = fp.unwrap_or_default();
+        match old.files.get(&key) {
+            Some(prev) if *prev == fp && !rebuild => report.unchanged += 1,
+            Some(_) if !rebuild => {
+                report.changed += 1;
+                todo.push(rel);
+            }
+            _ => {
+                report.added += 1;
+                todo.push(rel);
+            }
+        }
+        if !fp.is_empty() {
+            state.files.insert(key, fp);
+        }
+    }
+    let removed: Vec<&String> = old
+        .files
+        .keys()
+        .filter(|k| !state.files.contains_key(*k))
+        .collect();
+    report.removed = removed.len();
+    if report.is_noop() && exists {
+        report.seconds = started.elapsed().as_secs_f64();
+        return Ok((idx, report));
+    }
+
+    let mut writer = idx.writer()?;
+    if rebuild {
+        writer.delete_all_documents()?;
+    } else {
+        let stale = todo.iter().map(|rel| path_key(rel));
+        for key in removed.into_iter().cloned().chain(stale) {
+            writer.delete_term(Term::from_field_text(idx.fields.path, &key));
+        }
+    }
+    let total_bytes: u64 = todo
+        .iter()
+        .filter_map(|rel| std::fs::metadata(corpus.join(rel)).ok())
+        .map(|m| m.len())
+        .sum();
+    let bar = progress_bar(options.progress, total_bytes);
+    let files_done = std::sync::atomic::AtomicUsize::new(0);
+    let units: usize = todo
+        .par_iter()
+        .map(|rel| -> Result<usize, IndexError> {
+            let doc = ingest::load_file(corpus, rel, manifest.entry(rel), warnings);
+            let size = std::fs::metadata(corpus.join(rel)).map_or(0, |m| m.len());
+            let mut n = 0;
+            if let Some(doc) = doc {
+                for unit in segment::segment(&doc, warnings) {
+                    writer.add_document(idx.to_document(&doc, &unit))?;
+                    n += 1;
+                }
+            }
+            let done = files_done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            bar.set_message(format!("{done}/{} files", todo.len()));
+            bar.inc(size);
+            Ok(n)
+        })
+        .try_reduce(|| 0, |a, b| Ok(a + b))?;
+    bar.finish_and_clear();
+    let mut prepared = writer.prepare_commit()?;
+    prepared.set_payload(&serde_json::to_string(&state).unwrap_or_default());
+    prepared.commit()?;
+    writer.wait_merging_threads()?;
+    report.units = units;
+    report.bytes = total_bytes;
+    report.seconds = started.elapsed().as_secs_f64();
+    Ok((idx, report))
+}
+
+/// Removes an unreadable index's files so it can be built anew.
+fn wipe(dir: &Path) -> Result<(), IndexError> {
+    std::fs::remove_dir_all(dir)
+        .map_err(|e| IndexError::Other(format!("cannot remove {}: {e}", dir.display())))
+}
+
+fn progress_bar(show: bool, total: u64) -> ProgressBar {
+    if !show {
+        return ProgressBar::hidden();
+    }
+    // indicatif draws nothing when stderr is not a terminal, so piped output stays clean.
+    let bar = ProgressBar::new(total);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "indexing [{bar:30}] {msg} {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    bar
+}

@@ -1,0 +1,200 @@
+//! The corpus manifest (`kumiai.toml` in the corpus folder): metadata a file cannot carry.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+use std::sync::LazyLock;
+
+pub const MANIFEST_FILE: &str = "kumiai.toml";
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    #[serde(default)]
+    pub user_dictionaries: Vec<PathBuf>,
+    /// Groups of interchangeable search words, e.g. ["新採", "新規採用者"].
+    #[serde(default)]
+    pub synonyms: Vec<Vec<String>>,
+    #[serde(default, rename = "document")]
+    pub documents: Vec<Entry>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entry {
+    pub file: PathBuf,
+    pub id: Option<String>,
+    pub org: String,
+    pub year: Option<String>,
+    pub kind: Kind,
+    pub title: Option<String>,
+    /// A printed survey form known to the segmenter (e.g. "jichiro").
+    pub form: Option<String>,
+    pub table: Option<TableSpec>,
+}
+
+/// Which columns of a tabular survey are what. Columns not named are ignored.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TableSpec {
+    /// Attribute columns (numbers, categories) copied onto every answer unit.
+    #[serde(default)]
+    pub attributes: Vec<String>,
+    /// Branch columns (県本部, 単組), outermost first.
+    #[serde(default)]
+    pub branch: Vec<String>,
+    /// Free-text question columns: one unit per answered cell.
+    #[serde(default)]
+    pub questions: Vec<String>,
+    /// Columns holding personal data: read, never indexed or printed.
+    #[serde(default)]
+    pub personal: Vec<String>,
+    /// XLSX sheet name; the first sheet by default.
+    pub sheet: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Policy,
+    Survey,
+    Report,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Policy => "policy",
+            Kind::Survey => "survey",
+            Kind::Report => "report",
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A fiscal year (年度) or a span of years, e.g. a survey of 2024/2025.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Years {
+    pub from: u16,
+    pub to: u16,
+}
+
+impl fmt::Display for Years {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.from == self.to {
+            write!(f, "{}", self.from)
+        } else {
+            write!(f, "{}-{}", self.from, self.to)
+        }
+    }
+}
+
+impl FromStr for Years {
+    type Err = String;
+
+    /// Accepts `2025`, `2024-2025`, `2024..2025`, `２０２４年度`, `令和6年度`.
+    fn from_str(s: &str) -> Result<Self, String> {
+        let years: Vec<u16> = find_years(s);
+        match years.as_slice() {
+            [y] => Ok(Years { from: *y, to: *y }),
+            [a, b] if a <= b => Ok(Years { from: *a, to: *b }),
+            _ => Err(format!(
+                "cannot read a year from {s:?}: write 2025 or 2024-2025"
+            )),
+        }
+    }
+}
+
+static WESTERN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"[0-9]+").unwrap());
+static REIWA: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"令和\s*([0-9]{1,2}|元)").unwrap());
+
+/// Years mentioned in `s`: 4-digit western years (full-width digits too) and 令和 years.
+pub fn find_years(s: &str) -> Vec<u16> {
+    let folded: String = s
+        .chars()
+        .map(|c| match c {
+            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+            _ => c,
+        })
+        .collect();
+    let mut found: Vec<(usize, u16)> = WESTERN
+        .find_iter(&folded)
+        .filter(|m| m.as_str().len() == 4)
+        .filter_map(|m| Some((m.start(), m.as_str().parse().ok()?)))
+        .filter(|(_, y)| (1900..2100).contains(y))
+        .collect();
+    found.extend(REIWA.captures_iter(&folded).filter_map(|c| {
+        let m = c.get(1)?;
+        let n: u16 = if m.as_str() == "元" {
+            1
+        } else {
+            m.as_str().parse().ok()?
+        };
+        Some((m.start(), 2018 + n))
+    }));
+    found.sort();
+    found.into_iter().map(|(_, y)| y).collect()
+}
+
+impl Manifest {
+    /// Reads `dir/kumiai.toml`; a missing manifest is an empty one.
+    pub fn load(dir: &Path) -> Result<Self, String> {
+        let path = dir.join(MANIFEST_FILE);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
+            Err(e) => return Err(format!("{}: {e}", path.display())),
+        };
+        let manifest: Manifest =
+            toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        for entry in &manifest.documents {
+            if let Some(year) = &entry.year {
+                year.parse::<Years>()
+                    .map_err(|e| format!("{}: {}: {e}", path.display(), entry.file.display()))?;
+            }
+        }
+        Ok(manifest)
+    }
+
+    pub fn entry(&self, rel: &Path) -> Option<&Entry> {
+        self.documents.iter().find(|e| e.file == rel)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_year_forms() {
+        let y = |s: &str| s.parse::<Years>().map(|y| y.to_string());
+        assert_eq!(y("2025").unwrap(), "2025");
+        assert_eq!(y("2024-2025").unwrap(), "2024-2025");
+        assert_eq!(y("２０２４年度").unwrap(), "2024");
+        assert_eq!(y("令和6年度").unwrap(), "2024");
+        assert!(y("昨年").is_err());
+        assert!(y("2025-2024").is_err());
+    }
+
+    #[test]
+    fn bundled_manifest_is_valid() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora");
+        let manifest = Manifest::load(&dir).unwrap();
+        assert_eq!(manifest.documents.len(), 5);
+        for entry in &manifest.documents {
+            assert!(dir.join(&entry.file).is_file(), "{}", entry.file.display());
+        }
+        let survey = manifest.entry(Path::new("jichiro-survey-2024.txt")).unwrap();
+        assert_eq!(survey.kind, Kind::Survey);
+        assert_eq!(survey.org, "自治労");
+    }
+}

@@ -1,0 +1,270 @@
+//! Ingest: walk the corpus folder, decode each file, attach manifest metadata.
+
+pub mod decode;
+pub mod manifest;
+pub mod table;
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::warning::{Warning, Warnings};
+pub use manifest::{Kind, Manifest, TableSpec, Years};
+
+/// Document metadata, from the manifest or inferred.
+#[derive(Debug, Clone, Serialize)]
+pub struct DocMeta {
+    pub org: String,
+    pub year: Option<Years>,
+    pub kind: Kind,
+    pub title: String,
+}
+
+/// How a document's text is laid out, which decides how it is segmented.
+#[derive(Debug, Clone)]
+pub enum Layout {
+    /// Running text: policies, reports, Markdown.
+    Prose,
+    /// A printed survey form, by form name (e.g. "jichiro").
+    Form(String),
+    /// One row per respondent; `text` is empty for XLSX.
+    Table(table::Table),
+}
+
+/// A decoded input file: the contract between ingest and the later stages.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// Stable id used in filters (`doc:`), from the manifest or the file name.
+    pub id: String,
+    /// Path relative to the corpus folder (or as given for files outside it).
+    pub path: PathBuf,
+    pub meta: DocMeta,
+    /// The encoding it was decoded from, reported to the user.
+    pub encoding: &'static str,
+    /// blake3 of the file bytes: the index re-reads only files whose hash changed.
+    pub hash: String,
+    /// The original text, for display; never modified.
+    pub text: String,
+    pub layout: Layout,
+}
+
+/// Extensions read as documents; anything else in the folder is reported and skipped.
+const TEXT_EXTENSIONS: &[&str] = &["txt", "text", "md", "markdown"];
+const TABLE_EXTENSIONS: &[&str] = &["csv", "tsv", "xlsx", "xlsm", "xls", "ods"];
+
+/// Files of the corpus folder (recursively, hidden files and the manifest excluded), sorted.
+pub fn corpus_files(dir: &Path, warnings: &Warnings) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    walk(dir, dir, &mut files, warnings);
+    files.sort();
+    files
+}
+
+fn walk(root: &Path, dir: &Path, files: &mut Vec<PathBuf>, warnings: &Warnings) {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) => {
+            warnings.push(Warning::new(dir, None, format!("cannot read folder: {e}")));
+            return;
+        }
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with('.') || (dir == root && name == manifest::MANIFEST_FILE) {
+            continue;
+        }
+        if path.is_dir() {
+            walk(root, &path, files, warnings);
+        } else {
+            files.push(path.strip_prefix(root).unwrap_or(&path).to_path_buf());
+        }
+    }
+}
+
+/// Reads every corpus file in parallel; unreadable or undecodable files become warnings.
+pub fn load_corpus(dir: &Path, manifest: &Manifest, warnings: &Warnings) -> Vec<Document> {
+    let files = corpus_files(dir, warnings);
+    for entry in &manifest.documents {
+        if !files.contains(&entry.file) {
+            warnings.push(Warning::new(
+                &dir.join(manifest::MANIFEST_FILE),
+                None,
+                format!("lists {} but the file is not in the corpus", entry.file.display()),
+            ));
+        }
+    }
+    files
+        .par_iter()
+        .filter_map(|rel| load_file(dir, rel, manifest.entry(rel), warnings))
+        .collect()
+}
+
+/// Reads one file; `rel` is how it is named to the user and in the index.
+pub fn load_file(
+    root: &Path,
+    rel: &Path,
+    entry: Option<&manifest::Entry>,
+    warnings: &Warnings,
+) -> Option<Document> {
+    let full = root.join(rel);
+    let ext = rel
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    let is_table = TABLE_EXTENSIONS.contains(&ext.as_str());
+    if !is_table && !TEXT_EXTENSIONS.contains(&ext.as_str()) && !ext.is_empty() {
+        warnings.push(Warning::new(
+            rel,
+            None,
+            format!("skipped: .{ext} is not a supported format (text, Markdown, CSV/TSV, XLSX)"),
+        ));
+        return None;
+    }
+    let bytes = match std::fs::read(&full) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            warnings.push(Warning::new(rel, None, format!("skipped: cannot read: {e}")));
+            return None;
+        }
+    };
+    let hash = blake3::hash(&bytes).to_hex().to_string();
+    let (text, encoding, layout) = if is_table && ext != "csv" && ext != "tsv" {
+        let spec = table_spec(rel, entry, warnings)?;
+        match table::read_workbook(&full, &spec) {
+            Ok(table) => (String::new(), "XLSX", Layout::Table(table)),
+            Err(e) => {
+                warnings.push(Warning::new(rel, None, format!("skipped: {e}")));
+                return None;
+            }
+        }
+    } else {
+        let decoded = match decode::decode(&bytes) {
+            Ok(decoded) => decoded,
+            Err(decode::DecodeError::Empty) => {
+                warnings.push(Warning::new(rel, None, "skipped: empty file"));
+                return None;
+            }
+            Err(decode::DecodeError::Binary) => {
+                warnings.push(Warning::new(
+                    rel,
+                    None,
+                    "skipped: binary file (NUL bytes), not text",
+                ));
+                return None;
+            }
+        };
+        if decoded.malformed > 0 {
+            warnings.push(Warning::new(
+                rel,
+                None,
+                format!(
+                    "{} undecodable byte sequence(s) replaced by U+FFFD (read as {})",
+                    decoded.malformed, decoded.encoding
+                ),
+            ));
+        }
+        let layout = if is_table {
+            let spec = table_spec(rel, entry, warnings)?;
+            let delimiter = if ext == "tsv" { b'\t' } else { b',' };
+            match table::read_delimited(&decoded.text, delimiter, &spec) {
+                Ok(table) => Layout::Table(table),
+                Err(e) => {
+                    warnings.push(Warning::new(rel, None, format!("skipped: {e}")));
+                    return None;
+                }
+            }
+        } else {
+            match entry.and_then(|e| e.form.clone()) {
+                Some(form) => Layout::Form(form),
+                None => crate::segment::detect_form(&decoded.text)
+                    .map_or(Layout::Prose, |name| Layout::Form(name.to_string())),
+            }
+        };
+        (decoded.text, decoded.encoding, layout)
+    };
+    let meta = match entry {
+        Some(entry) => DocMeta {
+            org: entry.org.clone(),
+            year: entry.year.as_deref().and_then(|y| y.parse().ok()),
+            kind: entry.kind,
+            title: entry.title.clone().unwrap_or_else(|| first_line(&text, rel)),
+        },
+        None => {
+            let meta = infer_meta(rel, &text, &layout);
+            warnings.push(Warning::new(
+                rel,
+                None,
+                format!(
+                    "not in {}: metadata inferred (kind {}, year {}); add an entry to set them",
+                    manifest::MANIFEST_FILE,
+                    meta.kind,
+                    meta.year.map_or("unknown".into(), |y| y.to_string())
+                ),
+            ));
+            meta
+        }
+    };
+    let id = entry
+        .and_then(|e| e.id.clone())
+        .unwrap_or_else(|| rel.with_extension("").to_string_lossy().replace('\\', "/"));
+    Some(Document {
+        id,
+        path: rel.to_path_buf(),
+        meta,
+        encoding,
+        hash,
+        text,
+        layout,
+    })
+}
+
+fn table_spec(
+    rel: &Path,
+    entry: Option<&manifest::Entry>,
+    warnings: &Warnings,
+) -> Option<TableSpec> {
+    match entry.and_then(|e| e.table.clone()) {
+        Some(spec) => Some(spec),
+        None => {
+            warnings.push(Warning::new(
+                rel,
+                None,
+                format!(
+                    "skipped: a tabular survey needs a [document.table] entry in {} naming its question columns",
+                    manifest::MANIFEST_FILE
+                ),
+            ));
+            None
+        }
+    }
+}
+
+/// Metadata for files the manifest does not describe: year from the file name, else the
+/// text's opening; the first non-blank line as title.
+fn infer_meta(rel: &Path, text: &str, layout: &Layout) -> DocMeta {
+    let head: String = text.chars().take(2000).collect();
+    let year = manifest::find_years(&rel.to_string_lossy())
+        .first()
+        .or(manifest::find_years(&head).first())
+        .map(|&y| Years { from: y, to: y });
+    DocMeta {
+        org: String::new(),
+        year,
+        kind: match layout {
+            Layout::Prose => Kind::Policy,
+            Layout::Form(_) | Layout::Table(_) => Kind::Survey,
+        },
+        title: first_line(text, rel),
+    }
+}
+
+fn first_line(text: &str, rel: &Path) -> String {
+    text.lines()
+        .map(|l| l.trim().trim_start_matches('#').trim())
+        .find(|l| !l.is_empty())
+        .map(|l| l.chars().take(80).collect())
+        .unwrap_or_else(|| rel.display().to_string())
+}

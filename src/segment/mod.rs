@@ -1,0 +1,233 @@
+//! Segment: documents into units — sentences of prose under their heading path, and one
+//! unit per (respondent, question) survey answer carrying its branch and attributes.
+
+pub mod prose;
+pub mod survey;
+
+use std::ops::Range;
+
+use serde::Serialize;
+
+use crate::ingest::{Document, Layout, table::Table};
+use crate::normalize::{self, Normalized};
+use crate::warning::{Warning, Warnings};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UnitKind {
+    Sentence,
+    Answer,
+}
+
+/// The smallest searchable piece of a document: the contract between segment, analyze and index.
+#[derive(Debug, Clone, Serialize)]
+pub struct Unit {
+    /// Id of the document it comes from.
+    pub doc: String,
+    /// Position within the document, from 0.
+    pub seq: usize,
+    pub kind: UnitKind,
+    /// Heading path, outermost first (prose only).
+    pub section: Vec<String>,
+    /// Paragraph index (prose) or survey record number (answers).
+    pub paragraph: usize,
+    /// 1-based line of the unit's start in the file (row for tables).
+    pub line: usize,
+    /// 県本部 (prefecture headquarters) of a survey answer, as written.
+    pub prefecture: Option<String>,
+    /// 単組 (local union) of a survey answer, as written.
+    pub local: Option<String>,
+    /// The question a survey answer answers.
+    pub question: Option<String>,
+    /// Survey attributes (numeric fields) as written, e.g. ("組織率（％）", "27.20% / 63.70%").
+    pub attrs: Vec<(String, String)>,
+    /// The original text, for display.
+    pub text: String,
+    /// Byte range of `text` in the source (the document text, or the table cell).
+    pub span: Range<usize>,
+    /// The matching view: offsets map into the same source as `span`.
+    #[serde(skip)]
+    pub norm: Normalized,
+}
+
+impl Unit {
+    /// Maps a byte range of `norm.text` to a byte range of `text`, for highlighting.
+    pub fn display_range(&self, norm: Range<usize>) -> Range<usize> {
+        let r = self.norm.original_range(norm);
+        r.start.saturating_sub(self.span.start)..r.end.saturating_sub(self.span.start)
+    }
+}
+
+/// The name of a known printed survey form whose labels `text` carries.
+pub fn detect_form(text: &str) -> Option<&'static str> {
+    survey::SurveyForm::jichiro()
+        .recognizes(text)
+        .then_some("jichiro")
+}
+
+fn form_by_name(name: &str) -> Option<survey::SurveyForm> {
+    (name == "jichiro").then(survey::SurveyForm::jichiro)
+}
+
+/// Splits a document into units; problems become warnings naming the file and line.
+pub fn segment(doc: &Document, warnings: &Warnings) -> Vec<Unit> {
+    let mut units = match &doc.layout {
+        Layout::Prose => segment_prose(doc, warnings),
+        Layout::Form(name) => match form_by_name(name) {
+            Some(_) => segment_form(doc, warnings),
+            None => {
+                warnings.push(Warning::new(
+                    &doc.path,
+                    None,
+                    format!("unknown survey form {name:?} (known: jichiro); read as prose"),
+                ));
+                segment_prose(doc, warnings)
+            }
+        },
+        Layout::Table(table) => segment_table(doc, table),
+    };
+    units.retain(|u| !u.norm.text.is_empty());
+    for (seq, unit) in units.iter_mut().enumerate() {
+        unit.seq = seq;
+    }
+    units
+}
+
+fn blank_unit(doc: &Document, kind: UnitKind) -> Unit {
+    Unit {
+        doc: doc.id.clone(),
+        seq: 0,
+        kind,
+        section: Vec::new(),
+        paragraph: 0,
+        line: 0,
+        prefecture: None,
+        local: None,
+        question: None,
+        attrs: Vec::new(),
+        text: String::new(),
+        span: 0..0,
+        norm: Normalized::default(),
+    }
+}
+
+fn segment_prose(doc: &Document, warnings: &Warnings) -> Vec<Unit> {
+    let repaired = normalize::repair(&doc.text);
+    if repaired.replacement_chars > 0 {
+        warnings.push(Warning::new(
+            &doc.path,
+            None,
+            format!(
+                "{} U+FFFD replacement character(s) (broken glyphs) dropped for matching",
+                repaired.replacement_chars
+            ),
+        ));
+    }
+    prose::segment(&repaired)
+        .into_iter()
+        .map(|p| {
+            let span = p.norm.original_range(0..p.norm.text.len());
+            Unit {
+                section: p.section,
+                paragraph: p.paragraph,
+                line: p.line,
+                text: doc.text[span.clone()].to_string(),
+                span,
+                norm: p.norm,
+                ..blank_unit(doc, UnitKind::Sentence)
+            }
+        })
+        .collect()
+}
+
+/// Parses a printed-form survey document; None for other layouts or unknown forms.
+pub fn parse_form(
+    doc: &Document,
+    warnings: &Warnings,
+) -> Option<(survey::SurveyForm, survey::ParsedSurvey)> {
+    let Layout::Form(name) = &doc.layout else {
+        return None;
+    };
+    let form = form_by_name(name)?;
+    let parsed = survey::parse(&form, &doc.text);
+    for w in &parsed.warnings {
+        warnings.push(Warning::new(&doc.path, Some(w.line), w.message.clone()));
+    }
+    Some((form, parsed))
+}
+
+fn segment_form(doc: &Document, warnings: &Warnings) -> Vec<Unit> {
+    let Some((_, parsed)) = parse_form(doc, warnings) else {
+        return Vec::new();
+    };
+    let mut units = Vec::new();
+    for record in &parsed.records {
+        let attrs: Vec<(String, String)> = record
+            .fields
+            .iter()
+            .filter(|f| !f.values.is_empty())
+            .map(|f| (f.label.clone(), f.values.join(" / ")))
+            .collect();
+        for answer in &record.answers {
+            let (norm, _) = normalize::normalize(&doc.text, answer.span.clone());
+            let span = norm.original_range(0..norm.text.len());
+            units.push(Unit {
+                paragraph: record.number,
+                line: answer.lines.start,
+                prefecture: Some(record.prefecture.clone()),
+                local: Some(record.union.clone()),
+                question: Some(answer.question.clone()),
+                attrs: attrs.clone(),
+                text: doc.text[span.clone()].to_string(),
+                span,
+                norm,
+                ..blank_unit(doc, UnitKind::Answer)
+            });
+        }
+    }
+    units
+}
+
+fn segment_table(doc: &Document, table: &Table) -> Vec<Unit> {
+    let spec = &table.spec;
+    let cell = |row: &crate::ingest::table::Row, name: &str| {
+        table
+            .column(name)
+            .and_then(|i| row.cells.get(i))
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+    };
+    let mut units = Vec::new();
+    for (number, row) in table.rows.iter().enumerate() {
+        let attrs: Vec<(String, String)> = spec
+            .attributes
+            .iter()
+            .filter_map(|a| Some((a.clone(), cell(row, a)?)))
+            .collect();
+        let branch = |i: usize| spec.branch.get(i).and_then(|b| cell(row, b));
+        for question in &spec.questions {
+            let Some(text) = table
+                .column(question)
+                .and_then(|i| row.cells.get(i))
+                .filter(|s| !s.trim().is_empty())
+            else {
+                continue;
+            };
+            let (norm, _) = normalize::normalize(text, 0..text.len());
+            let span = norm.original_range(0..norm.text.len());
+            units.push(Unit {
+                paragraph: number + 1,
+                line: row.line,
+                prefecture: branch(0),
+                local: branch(1),
+                question: Some(question.clone()),
+                attrs: attrs.clone(),
+                text: text[span.clone()].to_string(),
+                span,
+                norm,
+                ..blank_unit(doc, UnitKind::Answer)
+            });
+        }
+    }
+    units
+}
