@@ -182,14 +182,21 @@ impl Builder<'_> {
                 (Occur::Should, _) => TOccur::Should,
             };
             if occur == TOccur::Should {
-                scoring.push(q.box_clone());
+                scoring.push(q);
+            } else {
+                out.push((occur, q));
             }
-            out.push((occur, q));
         }
+        // A unit must match at least one word even when filters or +words are also present
+        // (tantivy would otherwise treat the words as optional next to a Must clause).
         if scoring.len() > 1 {
-            let all: Vec<_> = scoring.into_iter().map(|q| (TOccur::Must, q)).collect();
+            let all: Vec<_> = scoring.iter().map(|q| (TOccur::Must, q.box_clone())).collect();
             let bonus = ConstScoreQuery::new(Box::new(BooleanQuery::new(all)), ALL_WORDS_BONUS);
             out.push((TOccur::Should, Box::new(bonus)));
+        }
+        if !scoring.is_empty() {
+            let any: Vec<_> = scoring.into_iter().map(|q| (TOccur::Should, q)).collect();
+            out.push((TOccur::Must, Box::new(BooleanQuery::new(any))));
         }
         if out.iter().all(|(o, _)| *o == TOccur::MustNot) && !out.is_empty() {
             out.push((TOccur::Must, Box::new(AllQuery)));
