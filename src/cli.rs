@@ -9,8 +9,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::analyze::Analyzer;
 use crate::index;
-use crate::report::hits::{self, Marker};
 use crate::ingest::{self, Document, Manifest};
+use crate::report::hits::{self, Marker};
 use crate::segment::{self, Unit};
 use crate::warning::{Warning, Warnings};
 
@@ -258,7 +258,10 @@ fn tokenize(cli: &Cli, text: Option<&str>, wakati: bool) -> Result<(), Failure> 
 }
 
 /// The corpus, decoded; the manifest is required to parse if present.
-pub fn load_corpus(corpus: &Path, warnings: &Warnings) -> Result<(Manifest, Vec<Document>), Failure> {
+pub fn load_corpus(
+    corpus: &Path,
+    warnings: &Warnings,
+) -> Result<(Manifest, Vec<Document>), Failure> {
     let manifest = load_manifest(corpus)?;
     let docs = ingest::load_corpus(corpus, &manifest, warnings);
     Ok((manifest, docs))
@@ -441,7 +444,11 @@ fn search(cli: &Cli, args: &SearchArgs, warnings: &Warnings) -> Result<(), Failu
     let results = crate::search::search(&idx, &request)?;
     let stdout = io::stdout();
     let color = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let marker = if color { Marker::Ansi } else { Marker::Guillemets };
+    let marker = if color {
+        Marker::Ansi
+    } else {
+        Marker::Guillemets
+    };
     let mut out = io::BufWriter::new(stdout.lock());
     match (args.format, args.kwic) {
         (SearchFormat::Json, _) => hits::write_json(&mut out, &results)?,

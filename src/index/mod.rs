@@ -14,8 +14,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use tantivy::schema::{
-    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
-    TextOptions,
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
 };
 use tantivy::{Index, IndexWriter, TantivyDocument, TantivyError, Term};
 
@@ -255,7 +254,10 @@ impl KumiaiIndex {
         d.add_bytes(f.offsets, &unit.norm.to_bytes());
         d.add_u64(f.span_start, unit.span.start as u64);
         if !unit.attrs.is_empty() {
-            d.add_text(f.attrs, serde_json::to_string(&unit.attrs).unwrap_or_default());
+            d.add_text(
+                f.attrs,
+                serde_json::to_string(&unit.attrs).unwrap_or_default(),
+            );
         }
         d
     }

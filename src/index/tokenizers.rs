@@ -47,9 +47,10 @@ pub fn bigram_tokens(text: &str) -> Vec<Token> {
         }
         let end = start + c.len_utf8();
         let (offset_to, text) = match chars.get(position + 1) {
-            Some(&(next_start, next)) if is_word(next) => {
-                (next_start + next.len_utf8(), fold(&text[start..next_start + next.len_utf8()]))
-            }
+            Some(&(next_start, next)) if is_word(next) => (
+                next_start + next.len_utf8(),
+                fold(&text[start..next_start + next.len_utf8()]),
+            ),
             _ => (end, fold(&text[start..end])),
         };
         tokens.push(Token {
@@ -133,7 +134,15 @@ mod tests {
         let texts: Vec<(&str, usize)> = t.iter().map(|t| (t.text.as_str(), t.position)).collect();
         assert_eq!(
             texts,
-            [("未加", 0), ("加入", 1), ("入者", 2), ("者の", 3), ("の組", 4), ("組織", 5), ("織", 6)]
+            [
+                ("未加", 0),
+                ("加入", 1),
+                ("入者", 2),
+                ("者の", 3),
+                ("の組", 4),
+                ("組織", 5),
+                ("織", 6)
+            ]
         );
         assert_eq!(query_bigrams("未加入"), ["未加", "加入"]);
         assert_eq!(query_bigrams("賃"), ["賃"]);

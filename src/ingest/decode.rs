@@ -110,17 +110,26 @@ mod tests {
     fn detects_each_supported_encoding() {
         let cases: Vec<(Vec<u8>, &str)> = vec![
             (SAMPLE.as_bytes().to_vec(), "UTF-8"),
-            ([b"\xEF\xBB\xBF".as_slice(), SAMPLE.as_bytes()].concat(), "UTF-8 (BOM)"),
+            (
+                [b"\xEF\xBB\xBF".as_slice(), SAMPLE.as_bytes()].concat(),
+                "UTF-8 (BOM)",
+            ),
             (SHIFT_JIS.encode(SAMPLE).0.into_owned(), "Shift_JIS (CP932)"),
             (EUC_JP.encode(SAMPLE).0.into_owned(), "EUC-JP"),
             (
-                [vec![0xFF, 0xFE], SAMPLE.encode_utf16().flat_map(u16::to_le_bytes).collect()]
-                    .concat(),
+                [
+                    vec![0xFF, 0xFE],
+                    SAMPLE.encode_utf16().flat_map(u16::to_le_bytes).collect(),
+                ]
+                .concat(),
                 "UTF-16LE",
             ),
             (
-                [vec![0xFE, 0xFF], SAMPLE.encode_utf16().flat_map(u16::to_be_bytes).collect()]
-                    .concat(),
+                [
+                    vec![0xFE, 0xFF],
+                    SAMPLE.encode_utf16().flat_map(u16::to_be_bytes).collect(),
+                ]
+                .concat(),
                 "UTF-16BE",
             ),
         ];
@@ -135,7 +144,10 @@ mod tests {
     #[test]
     fn rejects_empty_and_binary() {
         assert_eq!(decode(b"").unwrap_err(), DecodeError::Empty);
-        assert_eq!(decode(b"PK\x03\x04\x00\x00").unwrap_err(), DecodeError::Binary);
+        assert_eq!(
+            decode(b"PK\x03\x04\x00\x00").unwrap_err(),
+            DecodeError::Binary
+        );
     }
 
     #[test]

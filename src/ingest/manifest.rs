@@ -113,8 +113,7 @@ impl FromStr for Years {
     }
 }
 
-static WESTERN: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"[0-9]+").unwrap());
+static WESTERN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[0-9]+").unwrap());
 static REIWA: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"令和\s*([0-9]{1,2}|元)").unwrap());
 
 /// Years mentioned in `s`: 4-digit western years (full-width digits too) and 令和 years.
@@ -193,7 +192,9 @@ mod tests {
         for entry in &manifest.documents {
             assert!(dir.join(&entry.file).is_file(), "{}", entry.file.display());
         }
-        let survey = manifest.entry(Path::new("jichiro-survey-2024.txt")).unwrap();
+        let survey = manifest
+            .entry(Path::new("jichiro-survey-2024.txt"))
+            .unwrap();
         assert_eq!(survey.kind, Kind::Survey);
         assert_eq!(survey.org, "自治労");
     }

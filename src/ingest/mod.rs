@@ -92,7 +92,10 @@ pub fn load_corpus(dir: &Path, manifest: &Manifest, warnings: &Warnings) -> Vec<
             warnings.push(Warning::new(
                 &dir.join(manifest::MANIFEST_FILE),
                 None,
-                format!("lists {} but the file is not in the corpus", entry.file.display()),
+                format!(
+                    "lists {} but the file is not in the corpus",
+                    entry.file.display()
+                ),
             ));
         }
     }
@@ -126,7 +129,11 @@ pub fn load_file(
     let bytes = match std::fs::read(&full) {
         Ok(bytes) => bytes,
         Err(e) => {
-            warnings.push(Warning::new(rel, None, format!("skipped: cannot read: {e}")));
+            warnings.push(Warning::new(
+                rel,
+                None,
+                format!("skipped: cannot read: {e}"),
+            ));
             return None;
         }
     };
@@ -190,7 +197,10 @@ pub fn load_file(
             org: entry.org.clone(),
             year: entry.year.as_deref().and_then(|y| y.parse().ok()),
             kind: entry.kind,
-            title: entry.title.clone().unwrap_or_else(|| first_line(&text, rel)),
+            title: entry
+                .title
+                .clone()
+                .unwrap_or_else(|| first_line(&text, rel)),
         },
         None => {
             let meta = infer_meta(rel, &text, &layout);

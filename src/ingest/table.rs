@@ -82,7 +82,8 @@ pub fn read_delimited(text: &str, delimiter: u8, spec: &TableSpec) -> Result<Tab
 }
 
 pub fn read_workbook(path: &Path, spec: &TableSpec) -> Result<Table, String> {
-    let mut workbook = open_workbook_auto(path).map_err(|e| format!("cannot open workbook: {e}"))?;
+    let mut workbook =
+        open_workbook_auto(path).map_err(|e| format!("cannot open workbook: {e}"))?;
     let sheet = match &spec.sheet {
         Some(name) => name.clone(),
         None => workbook

@@ -54,7 +54,11 @@ fn display(hit: &Hit) -> (String, Vec<std::ops::Range<usize>>) {
             .find(|(orig, _)| *orig >= o)
             .map_or(out.len(), |(_, d)| *d)
     };
-    let ranges = hit.highlights.iter().map(|r| to(r.start)..to(r.end)).collect();
+    let ranges = hit
+        .highlights
+        .iter()
+        .map(|r| to(r.start)..to(r.end))
+        .collect();
     (out, ranges)
 }
 
@@ -71,7 +75,12 @@ pub fn write_terminal(out: &mut impl Write, results: &Results, marker: Marker) -
     for (word, syns) in &results.expansions {
         writeln!(out, "同義語展開: {word} → {}", syns.join(" / "))?;
     }
-    writeln!(out, "{} 件ヒット（{} 件表示）\n", results.total, results.hits.len())?;
+    writeln!(
+        out,
+        "{} 件ヒット（{} 件表示）\n",
+        results.total,
+        results.hits.len()
+    )?;
     let mut current_doc: Option<&str> = None;
     for hit in &results.hits {
         if current_doc != Some(hit.doc.as_str()) {
@@ -87,7 +96,13 @@ pub fn write_terminal(out: &mut impl Write, results: &Results, marker: Marker) -
             )?;
         }
         let (text, ranges) = display(hit);
-        writeln!(out, "  ・{}  (score {:.2}, {}行目)", provenance(hit), hit.score, hit.line)?;
+        writeln!(
+            out,
+            "  ・{}  (score {:.2}, {}行目)",
+            provenance(hit),
+            hit.score,
+            hit.line
+        )?;
         writeln!(out, "    {}", mark(&text, &ranges, marker))?;
     }
     if let Some(f) = &results.facets {
@@ -119,8 +134,14 @@ fn write_facets(out: &mut impl Write, f: &Facets) -> io::Result<()> {
 fn width(s: &str) -> usize {
     s.chars()
         .map(|c| match c as u32 {
-            0x1100..=0x115F | 0x2E80..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF | 0xFE30..=0xFE4F
-            | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6 | 0x20000..=0x3FFFD => 2,
+            0x1100..=0x115F
+            | 0x2E80..=0xA4CF
+            | 0xAC00..=0xD7A3
+            | 0xF900..=0xFAFF
+            | 0xFE30..=0xFE4F
+            | 0xFF00..=0xFF60
+            | 0xFFE0..=0xFFE6
+            | 0x20000..=0x3FFFD => 2,
             _ => 1,
         })
         .sum()
@@ -184,8 +205,19 @@ pub fn write_csv(out: &mut impl Write, results: &Results) -> io::Result<()> {
     super::write_excel_bom(out)?;
     let mut w = csv::Writer::from_writer(out);
     w.write_record([
-        "文書", "題名", "組織", "年度", "種別", "節", "県本部", "単組", "設問", "行", "スコア",
-        "本文", "一致箇所",
+        "文書",
+        "題名",
+        "組織",
+        "年度",
+        "種別",
+        "節",
+        "県本部",
+        "単組",
+        "設問",
+        "行",
+        "スコア",
+        "本文",
+        "一致箇所",
     ])?;
     for hit in &results.hits {
         let (text, ranges) = display(hit);
@@ -223,6 +255,9 @@ mod tests {
 
     #[test]
     fn marks_ranges() {
-        assert_eq!(mark("自治労連と自治労", &[15..24], Marker::Guillemets), "自治労連と«自治労»");
+        assert_eq!(
+            mark("自治労連と自治労", &[15..24], Marker::Guillemets),
+            "自治労連と«自治労»"
+        );
     }
 }

@@ -72,7 +72,11 @@ impl SurveyTable {
                     line: record.line,
                     prefecture: record.prefecture,
                     union: record.union,
-                    respondent: if show_personal { record.respondent } else { None },
+                    respondent: if show_personal {
+                        record.respondent
+                    } else {
+                        None
+                    },
                     federation: record.federation,
                     fields: record.fields,
                     answers,

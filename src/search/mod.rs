@@ -36,7 +36,12 @@ pub struct Synonyms(Vec<Vec<String>>);
 
 impl Synonyms {
     pub fn new(groups: &[Vec<String>]) -> Self {
-        let fold = |s: &String| crate::normalize::normalize(s, 0..s.len()).0.text.to_lowercase();
+        let fold = |s: &String| {
+            crate::normalize::normalize(s, 0..s.len())
+                .0
+                .text
+                .to_lowercase()
+        };
         Self(
             groups
                 .iter()
@@ -116,7 +121,10 @@ impl Builder<'_> {
         let f = &self.idx.fields;
         let mut alternatives: Vec<(TOccur, Box<dyn Query>)> = Vec::new();
         let morphs = tokenizers::morph_tokens(&self.idx.analyzer, text);
-        if let Some(q) = phrase(f.morph, morphs.iter().map(|t| (t.position, t.text.as_str()))) {
+        if let Some(q) = phrase(
+            f.morph,
+            morphs.iter().map(|t| (t.position, t.text.as_str())),
+        ) {
             alternatives.push((TOccur::Should, Box::new(BoostQuery::new(q, MORPH_BOOST))));
         }
         let grams = tokenizers::bigram_tokens(text);
@@ -128,18 +136,23 @@ impl Builder<'_> {
                     .ok()
                     .map(|q| Box::new(q) as Box<dyn Query>)
             }
-            _ => phrase(f.bigram, grams.iter().map(|t| (t.position, t.text.as_str()))),
+            _ => phrase(
+                f.bigram,
+                grams.iter().map(|t| (t.position, t.text.as_str())),
+            ),
         };
         if let Some(q) = bigram {
             alternatives.push((TOccur::Should, q));
         }
-        (!alternatives.is_empty()).then(|| Box::new(BooleanQuery::new(alternatives)) as Box<dyn Query>)
+        (!alternatives.is_empty())
+            .then(|| Box::new(BooleanQuery::new(alternatives)) as Box<dyn Query>)
     }
 
     fn word_query(&mut self, word: &str) -> Option<Box<dyn Query>> {
         let words = self.synonyms.expand(&word.to_lowercase());
         if words.len() > 1 {
-            self.expansions.push((word.to_string(), words[1..].to_vec()));
+            self.expansions
+                .push((word.to_string(), words[1..].to_vec()));
         }
         // Synonyms widen recall but must not outrank the word the user typed.
         let subs: Vec<(TOccur, Box<dyn Query>)> = words
@@ -147,7 +160,11 @@ impl Builder<'_> {
             .enumerate()
             .filter_map(|(i, w)| {
                 let q = self.text_query(w)?;
-                let q: Box<dyn Query> = if i == 0 { q } else { Box::new(BoostQuery::new(q, SYNONYM_WEIGHT)) };
+                let q: Box<dyn Query> = if i == 0 {
+                    q
+                } else {
+                    Box::new(BoostQuery::new(q, SYNONYM_WEIGHT))
+                };
                 Some((TOccur::Should, q))
             })
             .collect();
@@ -190,7 +207,10 @@ impl Builder<'_> {
         // A unit must match at least one word even when filters or +words are also present
         // (tantivy would otherwise treat the words as optional next to a Must clause).
         if scoring.len() > 1 {
-            let all: Vec<_> = scoring.iter().map(|q| (TOccur::Must, q.box_clone())).collect();
+            let all: Vec<_> = scoring
+                .iter()
+                .map(|q| (TOccur::Must, q.box_clone()))
+                .collect();
             let bonus = ConstScoreQuery::new(Box::new(BooleanQuery::new(all)), ALL_WORDS_BONUS);
             out.push((TOccur::Should, Box::new(bonus)));
         }
@@ -249,7 +269,10 @@ fn term(field: Field, value: &str) -> TermQuery {
 }
 
 /// A term query for one token, a positional phrase for several.
-fn phrase<'t>(field: Field, tokens: impl Iterator<Item = (usize, &'t str)>) -> Option<Box<dyn Query>> {
+fn phrase<'t>(
+    field: Field,
+    tokens: impl Iterator<Item = (usize, &'t str)>,
+) -> Option<Box<dyn Query>> {
     let terms: Vec<(usize, Term)> = tokens
         .map(|(p, t)| (p, Term::from_field_text(field, t)))
         .collect();
@@ -321,11 +344,17 @@ fn to_hit(idx: &KumiaiIndex, doc: &TantivyDocument, score: f32, terms: &[String]
             .and_then(|v| v.as_str().map(str::to_string))
             .unwrap_or_default()
     };
-    let opt = |field: Field| doc.get_first(field).and_then(|v| v.as_str().map(str::to_string));
+    let opt = |field: Field| {
+        doc.get_first(field)
+            .and_then(|v| v.as_str().map(str::to_string))
+    };
     let num = |field: Field| doc.get_first(field).and_then(|v| v.as_u64());
     let text = text_of(f.text);
     let norm_text = text_of(f.morph);
-    let offsets = doc.get_first(f.offsets).and_then(|v| v.as_bytes()).unwrap_or_default();
+    let offsets = doc
+        .get_first(f.offsets)
+        .and_then(|v| v.as_bytes())
+        .unwrap_or_default();
     let norm = Normalized::from_bytes(norm_text, offsets);
     let span_start = num(f.span_start).unwrap_or(0) as usize;
     let highlights = norm
@@ -380,7 +409,11 @@ fn highlight(
         let mut found = false;
         if !term_tokens.is_empty() {
             for window in unit_tokens.windows(term_tokens.len()) {
-                if window.iter().zip(&term_tokens).all(|(a, b)| a.text == b.text) {
+                if window
+                    .iter()
+                    .zip(&term_tokens)
+                    .all(|(a, b)| a.text == b.text)
+                {
                     ranges.push(window[0].offset_from..window[window.len() - 1].offset_to);
                     found = true;
                 }
@@ -408,14 +441,23 @@ fn highlight(
             let o = norm.original_range(r);
             o.start.saturating_sub(span_start)..o.end.saturating_sub(span_start)
         })
-        .filter(|r| r.start < r.end && r.end <= text.len() && text.is_char_boundary(r.start) && text.is_char_boundary(r.end))
+        .filter(|r| {
+            r.start < r.end
+                && r.end <= text.len()
+                && text.is_char_boundary(r.start)
+                && text.is_char_boundary(r.end)
+        })
         .collect()
 }
 
 fn facets(searcher: &Searcher, query: &dyn Query) -> Result<Facets, tantivy::TantivyError> {
     let docs = searcher.search(query, &DocSetCollector)?;
     let mut by_segment: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
-    for DocAddress { segment_ord, doc_id } in docs {
+    for DocAddress {
+        segment_ord,
+        doc_id,
+    } in docs
+    {
         by_segment.entry(segment_ord).or_default().push(doc_id);
     }
     let mut facets = Facets::default();
