@@ -272,6 +272,9 @@ fn units(cli: &Cli, format: UnitsFormat, warnings: &Warnings) -> Result<(), Fail
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     for doc in &docs {
+        if doc.encoding != "UTF-8" {
+            eprintln!("note: {}: read as {}", doc.path.display(), doc.encoding);
+        }
         for unit in segment::segment(doc, warnings) {
             match format {
                 UnitsFormat::Jsonl => {
@@ -289,11 +292,12 @@ fn units(cli: &Cli, format: UnitsFormat, warnings: &Warnings) -> Result<(), Fail
 /// A unit with its document's metadata, as `units --format jsonl` prints it.
 #[derive(serde::Serialize)]
 struct UnitRecord<'a> {
-    doc: &'a str,
     file: &'a Path,
     org: &'a str,
     year: Option<String>,
     doc_kind: &'a str,
+    /// The encoding the file was decoded from.
+    encoding: &'a str,
     #[serde(flatten)]
     unit: &'a Unit,
 }
@@ -301,11 +305,11 @@ struct UnitRecord<'a> {
 impl<'a> UnitRecord<'a> {
     fn new(doc: &'a Document, unit: &'a Unit) -> Self {
         Self {
-            doc: &doc.id,
             file: &doc.path,
             org: &doc.meta.org,
             year: doc.meta.year.map(|y| y.to_string()),
             doc_kind: doc.meta.kind.as_str(),
+            encoding: doc.encoding,
             unit,
         }
     }
