@@ -143,11 +143,6 @@ fn read_user_dictionary(path: &Path) -> Result<String, AnalyzeError> {
         text.push('\n');
     }
     // Check each row here so the error names the file and line, not a merged row number.
-    build_single_file_check(path, &text)?;
-    Ok(text)
-}
-
-fn build_single_file_check(path: &Path, text: &str) -> Result<(), AnalyzeError> {
     for (i, line) in text.lines().enumerate() {
         let fields = line.split(',').count();
         if !line.trim().is_empty() && fields != 3 && fields < 13 {
@@ -158,7 +153,7 @@ fn build_single_file_check(path: &Path, text: &str) -> Result<(), AnalyzeError> 
             )));
         }
     }
-    Ok(())
+    Ok(text)
 }
 
 fn build_user_dictionary(
