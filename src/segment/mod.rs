@@ -76,12 +76,13 @@ pub fn segment(doc: &Document, warnings: &Warnings) -> Vec<Unit> {
         Layout::Form(name) => match form_by_name(name) {
             Some(_) => segment_form(doc, warnings),
             None => {
+                // Not read as prose: a form carries respondents' names that must not be indexed.
                 warnings.push(Warning::new(
                     &doc.path,
                     None,
-                    format!("unknown survey form {name:?} (known: jichiro); read as prose"),
+                    format!("skipped: unknown survey form {name:?} (known: jichiro)"),
                 ));
-                segment_prose(doc, warnings)
+                Vec::new()
             }
         },
         Layout::Table(table) => segment_table(doc, table),
