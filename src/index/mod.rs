@@ -161,16 +161,6 @@ impl UpdateReport {
     }
 }
 
-fn register_tokenizers(index: &Index, analyzer: &Arc<Analyzer>) {
-    index.tokenizers().register(
-        tokenizers::MORPH,
-        tokenizers::MorphTokenizer(Arc::clone(analyzer)),
-    );
-    index
-        .tokenizers()
-        .register(tokenizers::BIGRAM, tokenizers::BigramTokenizer);
-}
-
 fn corrupt(dir: &Path, e: impl fmt::Display) -> IndexError {
     IndexError::Corrupt(dir.to_path_buf(), e.to_string())
 }
@@ -183,13 +173,23 @@ impl KumiaiIndex {
         if index.schema() != expected {
             return Err(corrupt(dir, "it was built by another kumiai version"));
         }
-        register_tokenizers(&index, &analyzer);
-        Ok(Self {
+        Ok(Self::wrap(index, fields, analyzer, dir))
+    }
+
+    fn wrap(index: Index, fields: Fields, analyzer: Arc<Analyzer>, dir: &Path) -> Self {
+        index.tokenizers().register(
+            tokenizers::MORPH,
+            tokenizers::MorphTokenizer(Arc::clone(&analyzer)),
+        );
+        index
+            .tokenizers()
+            .register(tokenizers::BIGRAM, tokenizers::BigramTokenizer);
+        Self {
             index,
             fields,
             analyzer,
             dir: dir.to_path_buf(),
-        })
+        }
     }
 
     fn create(dir: &Path, analyzer: Arc<Analyzer>) -> Result<Self, IndexError> {
@@ -197,13 +197,7 @@ impl KumiaiIndex {
             .map_err(|e| IndexError::Other(format!("cannot create {}: {e}", dir.display())))?;
         let (schema, fields) = schema();
         let index = Index::create_in_dir(dir, schema)?;
-        register_tokenizers(&index, &analyzer);
-        Ok(Self {
-            index,
-            fields,
-            analyzer,
-            dir: dir.to_path_buf(),
-        })
+        Ok(Self::wrap(index, fields, analyzer, dir))
     }
 
     fn state(&self) -> State {
