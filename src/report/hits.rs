@@ -81,8 +81,18 @@ pub fn write_terminal(out: &mut impl Write, results: &Results, marker: Marker) -
         results.total,
         results.hits.len()
     )?;
-    let mut current_doc: Option<&str> = None;
+    // Documents in the order of their best hit; hits keep their rank within a document.
+    let mut order: Vec<&str> = Vec::new();
     for hit in &results.hits {
+        if !order.contains(&hit.doc.as_str()) {
+            order.push(&hit.doc);
+        }
+    }
+    let grouped = order
+        .iter()
+        .flat_map(|doc| results.hits.iter().filter(move |h| h.doc == *doc));
+    let mut current_doc: Option<&str> = None;
+    for hit in grouped {
         if current_doc != Some(hit.doc.as_str()) {
             current_doc = Some(&hit.doc);
             writeln!(
