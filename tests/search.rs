@@ -1,0 +1,1059 @@
+//! End-to-end search tests on the real bundled corpus, through the real binary (and the
+//! library analyzer where the test needs to know which units hold a morpheme).
+//!
+//! Every test uses its own index folder in a temporary directory; tests that change the corpus
+//! work on a copy of `corpora/`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+use tempfile::TempDir;
+use unicode_normalization::UnicodeNormalization;
+
+const BIN: &str = env!("CARGO_BIN_EXE_kumiai");
+
+fn corpora() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora")
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+    raw: Vec<u8>,
+}
+
+/// Runs `kumiai SUB ARGS… --corpus C --index I [-- QUERY]` with stdout and stderr piped.
+fn kumiai(sub: &str, corpus: &Path, index: &Path, args: &[&str], query: Option<&str>) -> Run {
+    let mut cmd = Command::new(BIN);
+    cmd.arg(sub)
+        .args(args)
+        .arg("--corpus")
+        .arg(corpus)
+        .arg("--index")
+        .arg(index)
+        .env_remove("NO_COLOR")
+        .stdin(Stdio::null());
+    if let Some(q) = query {
+        cmd.arg("--").arg(q);
+    }
+    let out = cmd.output().expect("run kumiai");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        raw: out.stdout,
+    }
+}
+
+/// A fresh index folder over a corpus (the bundled one unless a copy is made).
+struct Fx {
+    tmp: TempDir,
+    corpus: PathBuf,
+    index: PathBuf,
+}
+
+impl Fx {
+    fn new() -> Self {
+        let tmp = TempDir::new().unwrap();
+        let index = tmp.path().join("index");
+        Self {
+            tmp,
+            corpus: corpora(),
+            index,
+        }
+    }
+
+    /// A writable copy of the bundled corpus.
+    fn with_corpus_copy() -> Self {
+        let mut fx = Self::new();
+        let dir = fx.tmp.path().join("corpus");
+        copy_corpus(&dir);
+        fx.corpus = dir;
+        fx
+    }
+
+    fn run(&self, sub: &str, args: &[&str], query: Option<&str>) -> Run {
+        kumiai(sub, &self.corpus, &self.index, args, query)
+    }
+
+    fn search(&self, query: &str, args: &[&str]) -> Run {
+        let r = self.run("search", args, Some(query));
+        assert!(
+            r.code == 0 || r.code == 1,
+            "search {query:?} failed ({}): {}",
+            r.code,
+            r.stderr
+        );
+        r
+    }
+
+    /// JSON hits for `query` (large limit unless `args` says otherwise).
+    fn hits(&self, query: &str, args: &[&str]) -> Vec<Value> {
+        let mut all = vec!["--format", "json"];
+        if !args.contains(&"--limit") {
+            all.extend(["--limit", "2000"]);
+        }
+        all.extend_from_slice(args);
+        let r = self.search(query, &all);
+        r.stdout
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON {l:?}: {e}")))
+            .collect()
+    }
+
+    /// Builds or updates the index; returns (stderr, unit count).
+    fn index(&self, args: &[&str]) -> (String, usize) {
+        let r = self.run("index", args, None);
+        assert!(
+            r.code == 0 || r.code == 1,
+            "index failed ({}): {}",
+            r.code,
+            r.stderr
+        );
+        let count = unit_count(&r.stderr);
+        (r.stderr, count)
+    }
+}
+
+fn copy_corpus(dir: &Path) {
+    std::fs::create_dir_all(dir).unwrap();
+    for e in std::fs::read_dir(corpora()).unwrap() {
+        let e = e.unwrap();
+        let bytes = std::fs::read(e.path()).unwrap();
+        std::fs::write(dir.join(e.file_name()), bytes).unwrap();
+    }
+}
+
+/// "index DIR holds N unit(s)" from `kumiai index`'s stderr.
+fn unit_count(stderr: &str) -> usize {
+    let line = stderr
+        .lines()
+        .find(|l| l.starts_with("index ") && l.contains(" holds "))
+        .unwrap_or_else(|| panic!("no unit count in {stderr}"));
+    line.split(" holds ")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("bad count line {line}"))
+}
+
+/// The matching view of a text, approximately: NFKC, wraps joined, U+FFFD dropped, folded.
+fn fold(s: &str) -> String {
+    s.nfkc()
+        .filter(|c| !matches!(c, '\n' | '\r' | '\u{FFFD}'))
+        .collect::<String>()
+        .to_lowercase()
+}
+
+fn s<'a>(hit: &'a Value, key: &str) -> &'a str {
+    hit[key].as_str().unwrap_or("")
+}
+
+fn text(hit: &Value) -> String {
+    fold(s(hit, "text"))
+}
+
+fn contains_any(hit: &Value, words: &[&str]) -> bool {
+    let t = text(hit);
+    words.iter().any(|w| t.contains(&fold(w)))
+}
+
+/// Identity of a unit across searches.
+fn key(hit: &Value) -> (String, u64, String) {
+    (
+        s(hit, "doc").to_string(),
+        hit["line"].as_u64().unwrap_or(0),
+        s(hit, "text").to_string(),
+    )
+}
+
+fn highlights(hit: &Value) -> Vec<(usize, usize)> {
+    hit["highlights"]
+        .as_array()
+        .expect("highlights array")
+        .iter()
+        .map(|h| {
+            (
+                h["start"].as_u64().unwrap() as usize,
+                h["end"].as_u64().unwrap() as usize,
+            )
+        })
+        .collect()
+}
+
+/// Every highlight slices `text` on char boundaries and, folded, is one of `words`.
+fn assert_highlights_exact(query: &str, hit: &Value, words: &[String]) {
+    let t = s(hit, "text");
+    let hl = highlights(hit);
+    for &(a, b) in &hl {
+        assert!(
+            a < b && b <= t.len() && t.is_char_boundary(a) && t.is_char_boundary(b),
+            "{query}: bad range {a}..{b} in {t:?}"
+        );
+        let slice = fold(&t[a..b]);
+        assert!(
+            words.contains(&slice),
+            "{query}: highlight {a}..{b} = {:?} (folded {slice:?}) is not one of {words:?} in {t:?}",
+            &t[a..b]
+        );
+    }
+    for w in hl.windows(2) {
+        assert!(w[0].1 <= w[1].0, "{query}: overlapping highlights {hl:?}");
+    }
+}
+
+/// The manifest's synonym groups.
+fn synonym_groups() -> Vec<Vec<String>> {
+    let manifest: toml::Table =
+        toml::from_str(&std::fs::read_to_string(corpora().join("kumiai.toml")).unwrap()).unwrap();
+    manifest["synonyms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            g.as_array()
+                .unwrap()
+                .iter()
+                .map(|w| w.as_str().unwrap().to_string())
+                .collect()
+        })
+        .collect()
+}
+
+/// A word and its synonyms, folded.
+fn expansion(word: &str) -> Vec<String> {
+    let mut out = vec![fold(word)];
+    for g in synonym_groups() {
+        if g.iter().any(|w| fold(w) == fold(word)) {
+            out.extend(g.iter().map(|w| fold(w)));
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Every unit of the bundled corpus (original text), via `kumiai units`.
+fn all_units() -> Vec<Value> {
+    let out = Command::new(BIN)
+        .args(["units", "--format", "jsonl", "--corpus"])
+        .arg(corpora())
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn words_partial_words_and_single_chars() {
+    let fx = Fx::new();
+    let hits = fx.hits("未加入者", &[]);
+    assert!(hits.len() >= 10, "only {} hits for 未加入者", hits.len());
+    for h in &hits[..5] {
+        assert_eq!(s(h, "kind"), "survey", "{h}");
+        assert!(text(h).contains("未加入者"), "top hit lacks 未加入者: {h}");
+    }
+    for h in &hits {
+        assert!(contains_any(h, &["未加入者", "非組合員"]), "{h}");
+    }
+
+    // A partial word finds the units containing the whole word.
+    let partial = fx.hits("未加入", &[]);
+    let partial_keys: BTreeSet<_> = partial.iter().map(key).collect();
+    for h in &partial {
+        assert!(text(h).contains("未加入"), "{h}");
+    }
+    let whole: Vec<_> = hits
+        .iter()
+        .filter(|h| text(h).contains("未加入者"))
+        .collect();
+    assert!(!whole.is_empty());
+    for h in whole {
+        assert!(
+            partial_keys.contains(&key(h)),
+            "未加入 misses a unit with 未加入者: {h}"
+        );
+    }
+
+    // One character.
+    let one = fx.hits("賃", &[]);
+    assert!(one.len() >= 10, "only {} hits for 賃", one.len());
+    for h in &one {
+        assert!(text(h).contains('賃'), "{h}");
+    }
+    // Every unit that contains 賃 is found.
+    let expected = all_units()
+        .iter()
+        .filter(|u| fold(s(u, "text")).contains('賃'))
+        .count();
+    assert_eq!(
+        one.len(),
+        expected,
+        "賃 should find every unit containing 賃"
+    );
+}
+
+#[test]
+fn phrases_match_exact_sequences_only() {
+    let fx = Fx::new();
+    let phrase = fx.hits("\"未加入者対策\"", &[]);
+    assert!(!phrase.is_empty());
+    for h in &phrase {
+        assert!(text(h).contains("未加入者対策"), "{h}");
+    }
+    let expected = all_units()
+        .iter()
+        .filter(|u| fold(s(u, "text")).contains("未加入者対策"))
+        .count();
+    assert_eq!(phrase.len(), expected);
+
+    // The same words in the wrong order: nothing (or fewer), and never a unit lacking it.
+    let reversed = fx.hits("\"対策未加入者\"", &[]);
+    assert!(reversed.len() < phrase.len() || reversed.is_empty());
+    for h in &reversed {
+        assert!(text(h).contains("対策未加入者"), "{h}");
+    }
+    // As separate words they are found far more often than as a phrase.
+    let words = fx.hits("未加入者 対策", &[]);
+    assert!(words.len() > phrase.len());
+}
+
+fn year_span(hit: &Value) -> (u32, u32) {
+    let y = s(hit, "year");
+    let mut parts = y.split('-').map(|p| p.parse::<u32>().unwrap());
+    let from = parts.next().unwrap();
+    (from, parts.next().unwrap_or(from))
+}
+
+fn docs(hits: &[Value]) -> BTreeSet<String> {
+    hits.iter().map(|h| s(h, "doc").to_string()).collect()
+}
+
+#[test]
+fn filters() {
+    let fx = Fx::new();
+    let all = fx.hits("組合", &[]);
+    assert_eq!(docs(&all).len(), 5, "組合 occurs in every document");
+
+    let y2025 = fx.hits("year:2025 組合", &[]);
+    assert!(!y2025.is_empty());
+    for h in &y2025 {
+        let (a, b) = year_span(h);
+        assert!(a <= 2025 && 2025 <= b, "{h}");
+        assert!(text(h).contains("組合"), "{h}");
+    }
+    assert!(docs(&y2025).contains("jcm-2025"));
+    assert!(!docs(&y2025).contains("rengo-kanagawa-2024"));
+
+    let y2324 = fx.hits("year:2023..2024 組合", &[]);
+    let d = docs(&y2324);
+    assert!(!d.contains("jcm-2025"), "2025-only document in {d:?}");
+    assert!(
+        d.contains("jichiro-survey-2024"),
+        "2024-2025 survey missing"
+    );
+    assert!(d.contains("rengo-kanagawa-2024"));
+    for h in &y2324 {
+        let (a, b) = year_span(h);
+        assert!(a <= 2024 && b >= 2023, "{h}");
+    }
+
+    let survey = fx.hits("kind:survey 組合", &[]);
+    assert!(!survey.is_empty());
+    assert!(survey.iter().all(|h| s(h, "kind") == "survey"));
+    assert!(survey.len() < all.len());
+
+    let jcm = fx.hits("org:金属労協 組合", &[]);
+    assert!(!jcm.is_empty());
+    assert!(jcm.iter().all(|h| s(h, "org") == "金属労協"));
+
+    let iwate = fx.hits("branch:岩手 組合", &[]);
+    assert!(!iwate.is_empty());
+    for h in &iwate {
+        assert!(
+            s(h, "prefecture").contains("岩手") || s(h, "local").contains("岩手"),
+            "{h}"
+        );
+    }
+    let iwate_only = fx.hits("branch:岩手", &[]);
+    assert!(iwate_only.len() >= iwate.len());
+    for h in &iwate_only {
+        assert!(s(h, "prefecture").contains("岩手") || s(h, "local").contains("岩手"));
+    }
+
+    // -word excludes.
+    let excluded = fx.hits("組合 -自治労", &[]);
+    assert!(!excluded.is_empty() && excluded.len() < all.len());
+    for h in &excluded {
+        assert!(!text(h).contains("自治労"), "{h}");
+        assert!(text(h).contains("組合"), "{h}");
+    }
+    // +word requires.
+    let required = fx.hits("+自治労 組合", &[]);
+    assert!(!required.is_empty());
+    for h in &required {
+        assert!(text(h).contains("自治労"), "{h}");
+    }
+    assert!(required.len() < all.len());
+
+    // OR widens.
+    let shunto = fx.hits("春闘", &[]);
+    let kyosai = fx.hits("共済", &[]);
+    let either = fx.hits("春闘 OR 共済", &[]);
+    assert!(!shunto.is_empty() && !kyosai.is_empty());
+    assert!(either.len() > shunto.len() && either.len() > kyosai.len());
+    let either_keys: BTreeSet<_> = either.iter().map(key).collect();
+    for h in shunto.iter().chain(&kyosai) {
+        assert!(either_keys.contains(&key(h)), "OR lost {h}");
+    }
+    for h in &either {
+        assert!(contains_any(h, &["春闘", "春季生活闘争", "共済"]), "{h}");
+    }
+
+    let question = fx.hits("question:悩んでいること", &[]);
+    assert!(!question.is_empty());
+    for h in &question {
+        assert!(s(h, "question").contains("悩んでいること"), "{h}");
+    }
+    let q_and_word = fx.hits("question:悩んでいること 未加入者", &[]);
+    assert!(!q_and_word.is_empty() && q_and_word.len() < question.len());
+    for h in &q_and_word {
+        assert!(s(h, "question").contains("悩んでいること"));
+        assert!(contains_any(h, &["未加入者", "非組合員"]), "{h}");
+    }
+}
+
+#[test]
+fn jichiro_ranks_above_jichiroren() {
+    let fx = Fx::new();
+    let analyzer = kumiai::analyze::Analyzer::new(&[]).unwrap();
+    let hits = fx.hits("自治労", &["--limit", "200"]);
+    assert!(hits.len() > 5);
+    let mut last_morph = None;
+    let mut first_ren_only = None;
+    let mut n_ren_only = 0;
+    for (rank, h) in hits.iter().enumerate() {
+        let t = text(h);
+        assert!(t.contains("自治労"), "{h}");
+        let has_morph = analyzer
+            .tokenize(&t)
+            .iter()
+            .any(|tok| tok.surface == "自治労");
+        if has_morph {
+            last_morph = Some(rank);
+        } else {
+            assert!(
+                t.contains("自治労連"),
+                "hit with neither 自治労 nor 自治労連: {h}"
+            );
+            n_ren_only += 1;
+            first_ren_only.get_or_insert(rank);
+        }
+    }
+    assert!(n_ren_only > 0, "expected units that only mention 自治労連");
+    let (last, first) = (last_morph.unwrap(), first_ren_only.unwrap());
+    assert!(
+        last < first,
+        "a 自治労 unit (rank {last}) ranks below a 自治労連-only unit (rank {first})"
+    );
+
+    let ren = fx.hits("自治労連", &[]);
+    assert!(!ren.is_empty());
+    for h in &ren {
+        assert!(text(h).contains("自治労連"), "{h}");
+    }
+}
+
+#[test]
+fn several_words_rank_units_with_all_first() {
+    let fx = Fx::new();
+    let words = ["人手不足", "人員確保"];
+    let hits = fx.hits("人手不足 人員確保", &[]);
+    assert!(!hits.is_empty());
+    let mut seen_partial = false;
+    for h in &hits {
+        let t = text(h);
+        let n = words.iter().filter(|w| t.contains(*w)).count();
+        assert!(n >= 1, "hit with neither word: {h}");
+        if n == 2 {
+            assert!(
+                !seen_partial,
+                "a unit with both words ranks below one with one"
+            );
+        } else {
+            seen_partial = true;
+        }
+    }
+    // Every unit containing either word is found.
+    let expected = all_units()
+        .iter()
+        .filter(|u| {
+            let t = fold(s(u, "text"));
+            words.iter().any(|w| t.contains(w))
+        })
+        .count();
+    assert_eq!(hits.len(), expected);
+
+    // With a pair that co-occurs, the co-occurring units come first.
+    let hits = fx.hits("未加入者 共済", &[]);
+    let both = |h: &Value| text(h).contains("未加入者") && text(h).contains("共済");
+    let n_both = hits.iter().filter(|h| both(h)).count();
+    assert!(n_both > 0 && n_both < hits.len());
+    assert!(hits[..n_both].iter().all(both), "units with both not first");
+}
+
+#[test]
+fn highlights_cut_text_at_matches() {
+    let fx = Fx::new();
+    for q in [
+        "未加入者",
+        "自治労",
+        "新採",
+        "組織拡大",
+        "賃金",
+        "共済",
+        "未加入",
+    ] {
+        let words = expansion(q);
+        let hits = fx.hits(q, &["--limit", "100"]);
+        assert!(!hits.is_empty(), "{q}");
+        let mut n = 0;
+        for h in &hits {
+            assert_highlights_exact(q, h, &words);
+            n += highlights(h).len();
+        }
+        assert!(n >= hits.len(), "{q}: hits without highlights");
+    }
+}
+
+#[test]
+fn highlights_on_full_width_wrapped_and_astral_text() {
+    let tmp = TempDir::new().unwrap();
+    let corpus = tmp.path().join("corpus");
+    std::fs::create_dir_all(&corpus).unwrap();
+    let doc = "本年度の方針\n\n\
+               ２０２４年度のＡＢＣ活動を強化する。\n\
+               ①未加入者への声かけを続ける。\n\
+               ②𠮷野家での交流会を開催する。\n\
+               壊れた\u{FFFD}文字のある文。\n\
+               組合員の労働条件の改善に向けて組織拡\n大を進める。\n";
+    std::fs::write(corpus.join("test-doc.txt"), doc).unwrap();
+    let index = tmp.path().join("index");
+    let hits = |q: &str| -> Vec<Value> {
+        let r = kumiai("search", &corpus, &index, &["--format", "json"], Some(q));
+        assert!(r.code == 0 || r.code == 1, "{q}: {}", r.stderr);
+        r.stdout
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    let cases: &[(&str, &str)] = &[
+        ("ABC", "ＡＢＣ"),
+        ("abc", "ＡＢＣ"),
+        ("ＡＢＣ", "ＡＢＣ"),
+        ("2024", "２０２４"),
+        ("組織拡大", "組織拡\n大"),
+        ("未加入者", "未加入者"),
+        ("文字", "文字"),
+    ];
+    for &(q, original) in cases {
+        let found = hits(q);
+        assert_eq!(found.len(), 1, "{q}: {found:?}");
+        let h = &found[0];
+        let t = s(h, "text");
+        assert!(doc.contains(t), "unit text is not original: {t:?}");
+        let hl = highlights(h);
+        assert_eq!(hl.len(), 1, "{q}: {h}");
+        let (a, b) = hl[0];
+        assert!(t.is_char_boundary(a) && t.is_char_boundary(b), "{q}: {h}");
+        assert_eq!(&t[a..b], original, "{q}: highlight cuts {:?}", &t[a..b]);
+        assert_highlights_exact(q, h, &[fold(q)]);
+    }
+    // A word spanning the dropped U+FFFD is found; its highlight covers it.
+    let found = hits("壊れた文字");
+    assert_eq!(found.len(), 1, "{found:?}");
+    let t = s(&found[0], "text");
+    let (a, b) = highlights(&found[0])[0];
+    assert_eq!(&t[a..b], "壊れた\u{FFFD}文字");
+    // A surrogate-pair (astral) character: found, highlight on char boundaries.
+    let found = hits("𠮷野家");
+    assert_eq!(found.len(), 1, "{found:?}");
+    let t = s(&found[0], "text");
+    assert_eq!(t, "②𠮷野家での交流会を開催する。");
+    for (a, b) in highlights(&found[0]) {
+        assert!(t.is_char_boundary(a) && t.is_char_boundary(b));
+        assert!(t[a..b].ends_with("野家"), "{:?}", &t[a..b]);
+    }
+    // 吉 and 𠮷 are distinct characters (NFKC keeps them apart): no crash either way.
+    let _ = hits("吉野家");
+}
+
+#[test]
+#[ignore = "bug: the highlight for 𠮷野家 leaves out 𠮷 (covers only 野家)"]
+fn astral_characters_are_highlighted() {
+    let tmp = TempDir::new().unwrap();
+    let corpus = tmp.path().join("corpus");
+    std::fs::create_dir_all(&corpus).unwrap();
+    std::fs::write(
+        corpus.join("test-doc.txt"),
+        "本年度の方針\n\n②𠮷野家での交流会を開催する。\n",
+    )
+    .unwrap();
+    let r = kumiai(
+        "search",
+        &corpus,
+        &tmp.path().join("index"),
+        &["--format", "json"],
+        Some("𠮷野家"),
+    );
+    let h: Value = serde_json::from_str(r.stdout.lines().next().expect("a hit")).unwrap();
+    let t = s(&h, "text");
+    let hl = highlights(&h);
+    assert_eq!(hl.len(), 1, "{h}");
+    assert_eq!(&t[hl[0].0..hl[0].1], "𠮷野家");
+}
+
+#[test]
+fn synonyms_expand_and_are_shown() {
+    let fx = Fx::new();
+    let group = ["新採", "新規採用者", "新採用者", "新規採用職員"];
+    let hits = fx.hits("新採", &[]);
+    assert!(
+        hits.iter().all(|h| contains_any(h, &group)),
+        "hit without any synonym"
+    );
+    assert!(
+        hits.iter()
+            .any(|h| text(h).contains("新規採用者") && !text(h).contains("新採")),
+        "新採 should also find units with only 新規採用者"
+    );
+    // Units with the typed word rank above units with only a synonym.
+    let first_syn = hits.iter().position(|h| !text(h).contains("新採")).unwrap();
+    assert!(hits[..first_syn].iter().all(|h| text(h).contains("新採")));
+    assert!(first_syn > 0);
+
+    let r = fx.search("新採", &["--limit", "3"]);
+    let line = r
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("同義語展開"))
+        .unwrap_or_else(|| panic!("no expansion line: {}", r.stdout));
+    assert!(
+        line.contains("新採") && line.contains("新規採用者"),
+        "{line}"
+    );
+    let r = fx.search("自治労", &["--limit", "3"]);
+    assert!(!r.stdout.contains("同義語展開"));
+}
+
+#[test]
+fn output_formats() {
+    let fx = Fx::new();
+
+    // KWIC: left | «match» | right.
+    let r = fx.search("自治労", &["--kwic", "--limit", "10"]);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert!(lines.len() >= 10, "{}", r.stdout);
+    for l in &lines {
+        let parts: Vec<&str> = l.splitn(3, " | ").collect();
+        assert_eq!(parts.len(), 3, "{l}");
+        assert_eq!(parts[1], "«自治労»", "{l}");
+        assert!(parts[2].contains('\t'), "no source column: {l}");
+    }
+
+    // Facets agree with the JSON hits.
+    let q = "未加入者";
+    let json = fx.hits(q, &[]);
+    let r = fx.search(q, &["--facets", "--limit", "2000"]);
+    let total: usize = r
+        .stdout
+        .lines()
+        .find_map(|l| {
+            l.split(" 件ヒット")
+                .next()
+                .filter(|_| l.contains("件ヒット"))
+        })
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap();
+    assert_eq!(total, json.len());
+    let facet = |label: &str| -> BTreeMap<String, usize> {
+        let prefix = format!("  {label}: ");
+        let line = r
+            .stdout
+            .lines()
+            .find(|l| l.starts_with(&prefix))
+            .unwrap_or_else(|| panic!("no {label} facet in {}", r.stdout));
+        line[prefix.len()..]
+            .split('、')
+            .map(|item| {
+                let (k, v) = item.rsplit_once(' ').unwrap();
+                (k.to_string(), v.parse().unwrap())
+            })
+            .collect()
+    };
+    let count = |field: &str| -> BTreeMap<String, usize> {
+        let mut m = BTreeMap::new();
+        for h in &json {
+            if let Some(v) = h[field].as_str() {
+                *m.entry(v.to_string()).or_default() += 1;
+            }
+        }
+        m
+    };
+    assert_eq!(facet("組織"), count("org"));
+    assert_eq!(facet("年度"), count("year"));
+    assert_eq!(facet("種別"), count("kind"));
+    assert_eq!(facet("県本部"), count("prefecture"));
+
+    // CSV: BOM, header, one record per hit.
+    let r = fx.search(q, &["--format", "csv", "--limit", "5"]);
+    assert!(r.raw.starts_with(b"\xEF\xBB\xBF"), "no BOM");
+    let mut rdr = csv::Reader::from_reader(&r.raw[3..]);
+    let header = rdr.headers().unwrap().clone();
+    assert!(header.iter().any(|h| h == "文書"), "{header:?}");
+    assert!(header.iter().any(|h| h == "本文"), "{header:?}");
+    let records: Vec<_> = rdr.records().map(|r| r.unwrap()).collect();
+    assert_eq!(records.len(), 5);
+    let doc_col = header.iter().position(|h| h == "文書").unwrap();
+    for (rec, h) in records.iter().zip(&json) {
+        assert_eq!(&rec[doc_col], s(h, "doc"));
+    }
+
+    // Terminal text without a TTY: «» marks, no ANSI escapes.
+    let r = fx.search(q, &["--limit", "5"]);
+    assert!(r.stdout.contains("«未加入者»"), "{}", r.stdout);
+    assert!(!r.stdout.contains('\x1b'));
+    let r = fx.search(q, &["--kwic", "--limit", "5"]);
+    assert!(!r.stdout.contains('\x1b'));
+
+    // Paging.
+    let ten: Vec<_> = fx.hits(q, &["--limit", "10"]).iter().map(key).collect();
+    let first: Vec<_> = fx.hits(q, &["--limit", "5"]).iter().map(key).collect();
+    let second: Vec<_> = fx
+        .hits(q, &["--limit", "5", "--offset", "5"])
+        .iter()
+        .map(key)
+        .collect();
+    assert_eq!(ten.len(), 10);
+    assert_eq!(first, ten[..5]);
+    assert_eq!(second, ten[5..]);
+    let past = fx.hits(q, &["--limit", "5", "--offset", "100000"]);
+    assert!(past.is_empty());
+}
+
+/// Respondent names from the 記入者お名前 lines: (full name without spaces, its parts).
+fn respondent_names() -> Vec<(String, Vec<String>)> {
+    let text = std::fs::read_to_string(corpora().join("jichiro-survey-2024.txt")).unwrap();
+    let names: Vec<_> = text
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("記入者お名前"))
+        .map(|n| {
+            let n = n.replace("(書記)", "").replace("（書記）", "");
+            let parts: Vec<String> = n
+                .split(|c: char| c.is_whitespace())
+                .filter(|p| !p.is_empty() && *p != "書記")
+                .map(str::to_string)
+                .collect();
+            (parts.concat(), parts)
+        })
+        .filter(|(full, _)| !full.is_empty())
+        .collect();
+    assert!(names.len() >= 15, "names not found: {names:?}");
+    names
+}
+
+#[test]
+fn respondent_names_are_never_found_or_shown() {
+    let fx = Fx::new();
+    let names = respondent_names();
+    for (full, parts) in &names {
+        assert!(fx.hits(full, &[]).is_empty(), "searching {full} finds hits");
+        for p in parts.iter().filter(|p| p.chars().count() >= 2) {
+            for h in fx.hits(p, &[]) {
+                assert!(!h.to_string().contains(full.as_str()), "{full} in {h}");
+            }
+        }
+    }
+    for q in ["未加入者", "自治労", "組合", "記入者", "kind:survey"] {
+        for format in ["json", "csv"] {
+            let r = fx.search(q, &["--format", format, "--limit", "2000"]);
+            for (full, parts) in &names {
+                assert!(!r.stdout.contains(full.as_str()), "{q}: {full} shown");
+                if parts.len() > 1 {
+                    let spaced = parts.join("　");
+                    assert!(!r.stdout.contains(&spaced), "{q}: {spaced} shown");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn incremental_index() {
+    let fx = Fx::with_corpus_copy();
+    let (err, clean) = fx.index(&[]);
+    assert!(
+        err.contains("from 5 file(s)") && err.contains("5 new"),
+        "{err}"
+    );
+    assert!(clean > 100);
+
+    let (err, n) = fx.index(&[]);
+    assert_eq!(n, clean);
+    assert!(!err.contains("indexed "), "second run re-indexed: {err}");
+    assert!(!err.contains("rebuilding"), "{err}");
+
+    // Change one file: only it is re-read; new text found, old text gone.
+    assert!(!fx.hits("ライジング", &[]).is_empty());
+    assert!(fx.hits("ソラリウム", &[]).is_empty());
+    let md = fx.corpus.join("ictj-2024-11-rising-session.md");
+    let changed = std::fs::read_to_string(&md)
+        .unwrap()
+        .replace("ライジング", "ソラリウム");
+    std::fs::write(&md, changed).unwrap();
+    let (err, n) = fx.index(&[]);
+    assert!(
+        err.contains("from 1 file(s)") && err.contains("1 changed") && err.contains("4 unchanged"),
+        "{err}"
+    );
+    assert_eq!(n, clean, "same number of units after a word change");
+    let new = fx.hits("ソラリウム", &[]);
+    assert!(!new.is_empty());
+    assert!(new.iter().all(|h| s(h, "doc") == "ictj-2024-11"));
+    assert!(
+        fx.hits("ライジング", &[]).is_empty(),
+        "old text still found"
+    );
+    // The other documents are still there.
+    assert_eq!(docs(&fx.hits("組合", &[])).len(), 5);
+
+    // Delete a file: its units are gone.
+    let jcm_units = fx.hits("doc:jcm-2025", &[]).len();
+    assert!(jcm_units > 0);
+    std::fs::remove_file(fx.corpus.join("jcm-2025-katsudo-hoshin.txt")).unwrap();
+    let (err, n) = fx.index(&[]);
+    assert!(err.contains("1 removed"), "{err}");
+    assert_eq!(n, clean - jcm_units);
+    assert!(fx.hits("org:金属労協 組合", &[]).is_empty());
+    assert!(!docs(&fx.hits("組合", &[])).contains("jcm-2025"));
+
+    // A new file is added.
+    std::fs::write(
+        fx.corpus.join("extra-2025.txt"),
+        "追加の文書\n\nテトラポッド型の組織拡大を進める。\n",
+    )
+    .unwrap();
+    let (err, n) = fx.index(&[]);
+    assert!(err.contains("1 new"), "{err}");
+    assert!(n > clean - jcm_units);
+    let added = fx.hits("テトラポッド", &[]);
+    assert_eq!(added.len(), 1);
+    assert_eq!(s(&added[0], "doc"), "extra-2025");
+
+    // And search keeps the index up to date by itself.
+    std::fs::remove_file(fx.corpus.join("extra-2025.txt")).unwrap();
+    assert!(fx.hits("テトラポッド", &[]).is_empty());
+}
+
+/// A corpus copy with `copies` extra copies of every document under new names (no manifest
+/// entries: their metadata is inferred), big enough that indexing takes seconds in debug.
+fn big_corpus(dir: &Path, copies: usize) {
+    copy_corpus(dir);
+    for i in 0..copies {
+        for e in std::fs::read_dir(corpora()).unwrap() {
+            let e = e.unwrap();
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.ends_with(".toml") {
+                continue;
+            }
+            std::fs::copy(e.path(), dir.join(format!("copy{i}-{name}"))).unwrap();
+        }
+    }
+}
+
+#[test]
+fn interrupted_index_leaves_a_usable_index() {
+    let tmp = TempDir::new().unwrap();
+    let corpus = tmp.path().join("big");
+    big_corpus(&corpus, 20);
+    let index = tmp.path().join("index");
+    let mut child = Command::new(BIN)
+        .arg("index")
+        .arg("--corpus")
+        .arg(&corpus)
+        .arg("--index")
+        .arg(&index)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let _ = child.kill();
+    let _ = child.wait();
+
+    let r = kumiai(
+        "search",
+        &corpus,
+        &index,
+        &["--limit", "3"],
+        Some("未加入者"),
+    );
+    assert!(r.code == 0 || r.code == 1, "{}", r.stderr);
+    assert!(r.stdout.contains("未加入者"), "{}", r.stdout);
+    let again = kumiai("index", &corpus, &index, &[], None);
+    assert!(again.code == 0 || again.code == 1, "{}", again.stderr);
+    let resumed = unit_count(&again.stderr);
+
+    let clean_index = tmp.path().join("clean");
+    let clean = kumiai("index", &corpus, &clean_index, &[], None);
+    assert!(clean.code == 0 || clean.code == 1, "{}", clean.stderr);
+    assert_eq!(resumed, unit_count(&clean.stderr));
+    assert!(resumed > 20 * 100);
+}
+
+#[test]
+fn a_locked_index_is_reported() {
+    let fx = Fx::new();
+    fx.index(&[]);
+    {
+        let index = tantivy::Index::open_in_dir(&fx.index).unwrap();
+        let _writer = index
+            .writer::<tantivy::TantivyDocument>(50_000_000)
+            .unwrap();
+        let r = fx.run("index", &["--rebuild"], None);
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        assert!(r.stderr.contains("locked"), "{}", r.stderr);
+        // Reading needs no lock.
+        let hits = fx.hits("未加入者", &[]);
+        assert!(!hits.is_empty());
+    }
+    // Released: the rebuild goes through.
+    let (err, _) = fx.index(&["--rebuild"]);
+    assert!(err.contains("rebuilding"), "{err}");
+}
+
+#[test]
+fn a_second_writer_process_is_refused() {
+    let tmp = TempDir::new().unwrap();
+    let corpus = tmp.path().join("big");
+    big_corpus(&corpus, 20);
+    let index = tmp.path().join("index");
+    let first = kumiai("index", &corpus, &index, &[], None);
+    assert!(first.code == 0 || first.code == 1, "{}", first.stderr);
+    // Retry the timing a few times in case the first rebuild ends before the second starts.
+    for attempt in 0..5 {
+        let mut long = Command::new(BIN)
+            .args(["index", "--rebuild", "--corpus"])
+            .arg(&corpus)
+            .arg("--index")
+            .arg(&index)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(400 + 200 * attempt));
+        let second = kumiai("index", &corpus, &index, &["--rebuild"], None);
+        let still_running = long.try_wait().unwrap().is_none();
+        let status = long.wait().unwrap();
+        if still_running {
+            assert_eq!(second.code, 2, "{}", second.stderr);
+            assert!(second.stderr.contains("locked"), "{}", second.stderr);
+            assert!(status.success() || status.code() == Some(1));
+            return;
+        }
+    }
+    panic!("the first rebuild always finished before the second started");
+}
+
+#[test]
+fn a_corrupt_index_asks_for_a_rebuild() {
+    let fx = Fx::new();
+    fx.index(&[]);
+    std::fs::write(fx.index.join("meta.json"), "garbage{").unwrap();
+    let r = fx.run("search", &[], Some("x"));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("kumiai index --rebuild"), "{}", r.stderr);
+    let r = fx.run("index", &[], None);
+    assert_eq!(
+        r.code, 2,
+        "plain index must not silently wipe: {}",
+        r.stderr
+    );
+
+    let (err, n) = fx.index(&["--rebuild"]);
+    assert!(err.contains("rebuilding"), "{err}");
+    assert!(n > 100);
+    assert!(!fx.hits("未加入者", &[]).is_empty());
+}
+
+/// Truncated segment files: `--rebuild` repairs them.
+#[test]
+fn a_truncated_segment_is_repaired_by_rebuild() {
+    let fx = Fx::new();
+    let (_, clean) = fx.index(&[]);
+    truncate_stores(&fx.index);
+    let r = fx.run("search", &[], Some("未加入者"));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    let (_, n) = fx.index(&["--rebuild"]);
+    assert_eq!(n, clean);
+    assert!(!fx.hits("未加入者", &[]).is_empty());
+}
+
+fn truncate_stores(index: &Path) {
+    let mut n = 0;
+    for e in std::fs::read_dir(index).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "store") {
+            std::fs::write(&p, b"").unwrap();
+            n += 1;
+        }
+    }
+    assert!(n > 0);
+}
+
+#[test]
+#[ignore = "bug: a truncated .store segment file gives an error without the `kumiai index --rebuild` hint"]
+fn a_truncated_segment_asks_for_a_rebuild() {
+    let fx = Fx::new();
+    fx.index(&[]);
+    truncate_stores(&fx.index);
+    let r = fx.run("search", &[], Some("未加入者"));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("kumiai index --rebuild"), "{}", r.stderr);
+}
+
+#[test]
+fn a_new_user_dictionary_rebuilds_the_index() {
+    let fx = Fx::new();
+    let (_, clean) = fx.index(&[]);
+    let dict = fx.tmp.path().join("extra.csv");
+    std::fs::write(&dict, "組合活動家,名詞,クミアイカツドウカ\n").unwrap();
+    let dict_arg = dict.to_str().unwrap();
+    let (err, n) = fx.index(&["--user-dict", dict_arg]);
+    assert!(err.contains("rebuilding"), "{err}");
+    assert_eq!(n, clean);
+    // Same dictionary again: nothing to do.
+    let (err, _) = fx.index(&["--user-dict", dict_arg]);
+    assert!(
+        !err.contains("rebuilding") && !err.contains("indexed "),
+        "{err}"
+    );
+    // Changing the dictionary's content also counts.
+    std::fs::write(
+        &dict,
+        "組合活動家,名詞,クミアイカツドウカ\n青年部,名詞,セイネンブ\n",
+    )
+    .unwrap();
+    let (err, _) = fx.index(&["--user-dict", dict_arg]);
+    assert!(err.contains("rebuilding"), "{err}");
+    // search notices it too.
+    let r = fx.search("未加入者", &[]);
+    assert!(r.stderr.contains("rebuilding"), "{}", r.stderr);
+}
