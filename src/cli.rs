@@ -445,7 +445,9 @@ fn search(cli: &Cli, args: &SearchArgs, warnings: &Warnings) -> Result<(), Failu
         offset: args.offset,
         facets: args.facets,
     };
-    let results = crate::search::search(&idx, &request)?;
+    // The index opened, so a failure here means damaged segment files.
+    let results = crate::search::search(&idx, &request)
+        .map_err(|e| index::IndexError::Corrupt(idx.dir.clone(), e.to_string()))?;
     let stdout = io::stdout();
     let color = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let marker = if color {

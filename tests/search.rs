@@ -596,7 +596,6 @@ fn highlights_on_full_width_wrapped_and_astral_text() {
 }
 
 #[test]
-#[ignore = "bug: the highlight for 𠮷野家 leaves out 𠮷 (covers only 野家)"]
 fn astral_characters_are_highlighted() {
     let tmp = TempDir::new().unwrap();
     let corpus = tmp.path().join("corpus");
@@ -1019,7 +1018,6 @@ fn truncate_stores(index: &Path) {
 }
 
 #[test]
-#[ignore = "bug: a truncated .store segment file gives an error without the `kumiai index --rebuild` hint"]
 fn a_truncated_segment_asks_for_a_rebuild() {
     let fx = Fx::new();
     fx.index(&[]);

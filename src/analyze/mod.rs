@@ -67,9 +67,10 @@ impl Token {
         }
     }
 
-    /// Punctuation, brackets and other symbols carry no content for search.
+    /// Punctuation, brackets and other symbols carry no content for search. Decided by the
+    /// characters, not the POS: IPADIC tags unknown letters such as 𠮷 as 記号 too.
     pub fn is_symbol(&self) -> bool {
-        self.pos() == "記号" || self.surface.chars().all(|c| !c.is_alphanumeric())
+        !self.surface.chars().any(char::is_alphanumeric)
     }
 }
 

@@ -266,7 +266,11 @@ mod tests {
     #[test]
     fn marks_ranges() {
         assert_eq!(
-            mark("自治労連と自治労", &[15..24], Marker::Guillemets),
+            mark(
+                "自治労連と自治労",
+                std::slice::from_ref(&(15..24)),
+                Marker::Guillemets
+            ),
             "自治労連と«自治労»"
         );
     }
