@@ -16,9 +16,13 @@ use lindera_dictionary::builder::DictionaryBuilder;
 /// IPADIC context ids (the 3-column form mis-splits compounds greedily: 新採用者 → 新採|用|者).
 pub const BUILTIN_USER_DICTIONARY: &str = include_str!("userdict.csv");
 
+/// Bump when token output changes for the same dictionaries (e.g. which tokens are symbols).
+const TOKENIZER_REVISION: &str = "2";
+
 /// Changes whenever tokenization could change; indexes store it and rebuild on mismatch.
 pub fn analyzer_version(extra_dictionaries: &[PathBuf]) -> String {
     let mut hasher = blake3::Hasher::new();
+    hasher.update(TOKENIZER_REVISION.as_bytes());
     hasher.update(kumiai_ipadic::DICTIONARY_VERSION.as_bytes());
     hasher.update(BUILTIN_USER_DICTIONARY.as_bytes());
     for path in extra_dictionaries {
