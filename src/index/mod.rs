@@ -337,7 +337,7 @@ pub fn update(
         let fp = fp.unwrap_or_default();
         match old.files.get(&key) {
             Some(prev) if *prev == fp && !rebuild => report.unchanged += 1,
-            Some(_) if !rebuild => {
+            Some(_) => {
                 report.changed += 1;
                 todo.push(rel);
             }
