@@ -76,10 +76,17 @@ fn walk(root: &Path, dir: &Path, files: &mut Vec<PathBuf>, warnings: &Warnings) 
         if name.starts_with('.') || (dir == root && name == manifest::MANIFEST_FILE) {
             continue;
         }
-        if path.is_dir() {
-            walk(root, &path, files, warnings);
-        } else {
-            files.push(path.strip_prefix(root).unwrap_or(&path).to_path_buf());
+        let rel = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
+        match std::fs::metadata(&path) {
+            Ok(m) if m.is_dir() => walk(root, &path, files, warnings),
+            // Reading a FIFO or device would block or never end.
+            Ok(m) if !m.is_file() => warnings.push(Warning::new(
+                &rel,
+                None,
+                "skipped: not a regular file (FIFO, socket or device)",
+            )),
+            // Dangling links and the like: reading reports the error.
+            _ => files.push(rel),
         }
     }
 }
