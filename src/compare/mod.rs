@@ -1,0 +1,660 @@
+//! Year-over-year comparison of two policy texts (新旧対照表).
+//!
+//! Both texts are repaired and segmented first, so line wrapping and page
+//! furniture never count as changes. Sections are aligned by heading (title
+//! without its number, so renumbered sections still pair) and content, then
+//! sentences within each pair by a monotone alignment; what is left over on
+//! both sides is matched across the whole document to find moved sentences.
+
+mod inline;
+mod keyness;
+#[cfg(test)]
+mod tests;
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde::Serialize;
+
+use crate::analyze::{Analyzer, Token};
+use crate::normalize::{Normalized, repair};
+use crate::segment::prose::{ProseUnit, segment};
+
+pub use keyness::Keyness;
+
+/// Thresholds of the alignment; the defaults suit policy documents.
+#[derive(Debug, Clone)]
+pub struct CompareOptions {
+    /// Minimum character-bigram Dice for two sentences in aligned sections to
+    /// be one sentence edited rather than one removed and one added.
+    pub modified: f64,
+    /// Minimum Dice for a sentence to count as moved: higher than `modified`
+    /// because a match across the document has no position to support it.
+    pub moved: f64,
+    /// Minimum score (title and content similarity) for two sections to align.
+    pub section: f64,
+    /// Keyness terms below this G² are left out (3.84 is p < 0.05 at 1 d.f.).
+    pub min_g2: f64,
+}
+
+impl Default for CompareOptions {
+    fn default() -> Self {
+        Self {
+            modified: 0.5,
+            moved: 0.7,
+            section: 0.5,
+            min_g2: 3.84,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Unchanged,
+    Modified,
+    /// Only in the new text (新設).
+    Added,
+    /// Only in the old text (削る).
+    Removed,
+    /// In both, at a place the section alignment does not explain.
+    Moved,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DiffOp {
+    Equal,
+    /// Only in the old sentence.
+    Delete,
+    /// Only in the new sentence.
+    Insert,
+}
+
+/// A run of an inline diff; the old sentence is the equal and delete runs,
+/// the new one the equal and insert runs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DiffSpan {
+    pub op: DiffOp,
+    pub text: String,
+}
+
+/// One sentence of either text, or one of each when they correspond.
+///
+/// Texts are the original characters (full-width forms kept) with line
+/// breaks and page furniture removed.
+#[derive(Debug, Clone, Serialize)]
+pub struct SentencePair {
+    pub status: Status,
+    /// Heading path in the new text; in the old one for removed sentences.
+    pub section: Vec<String>,
+    /// Where a moved sentence was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old_section: Option<Vec<String>>,
+    pub old: Option<String>,
+    pub new: Option<String>,
+    /// 1-based lines in the original texts.
+    pub old_line: Option<usize>,
+    pub new_line: Option<usize>,
+    /// 0-based sentence number in each text, so every sentence can be traced.
+    pub old_index: Option<usize>,
+    pub new_index: Option<usize>,
+    /// Character-bigram Dice of the normalized sentences (0 when one is missing).
+    pub similarity: f64,
+    /// Inline diff, only when both exist and differ.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub diff: Vec<DiffSpan>,
+}
+
+/// Counts for one aligned section pair (or a section only one text has).
+#[derive(Debug, Clone, Serialize)]
+pub struct SectionSummary {
+    pub old: Option<Vec<String>>,
+    pub new: Option<Vec<String>>,
+    pub unchanged: usize,
+    pub modified: usize,
+    pub added: usize,
+    pub removed: usize,
+    /// Sentences moved into this section.
+    pub moved: usize,
+    /// Character-bigram Dice of the section texts: 1 is identical.
+    pub similarity: f64,
+}
+
+impl SectionSummary {
+    pub fn changes(&self) -> usize {
+        self.modified + self.added + self.removed + self.moved
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct Comparison {
+    /// Every sentence of both texts exactly once, in new-text order with
+    /// removed sentences at their old place.
+    pub sentences: Vec<SentencePair>,
+    /// Most changed first.
+    pub sections: Vec<SectionSummary>,
+    /// Terms (base forms of content words) whose frequency rose or fell,
+    /// strongest first.
+    pub keyness: Vec<Keyness>,
+    /// The G² threshold the keyness list was cut at.
+    pub keyness_threshold: f64,
+}
+
+impl Comparison {
+    pub fn changed(&self) -> usize {
+        self.sentences
+            .iter()
+            .filter(|s| s.status != Status::Unchanged)
+            .count()
+    }
+}
+
+/// Above this many cells a DP is skipped: pathological inputs stay fast, at
+/// the cost of reporting those sentences as removed and added.
+const MAX_CELLS: usize = 1 << 22;
+
+struct Section {
+    path: Vec<String>,
+    units: Vec<usize>,
+    /// Leaf title without its number.
+    title: Vec<u64>,
+    /// Parent titles without numbers.
+    parents: Vec<u64>,
+    content: Vec<u64>,
+}
+
+struct Doc<'a> {
+    original: &'a str,
+    units: Vec<ProseUnit>,
+    tokens: Vec<Vec<Token>>,
+    grams: Vec<Vec<u64>>,
+    sections: Vec<Section>,
+    section_of: Vec<usize>,
+}
+
+impl<'a> Doc<'a> {
+    fn new(original: &'a str, analyzer: &Analyzer) -> Self {
+        let units = segment(&repair(original));
+        let tokens = units
+            .iter()
+            .map(|u| analyzer.tokenize(&u.norm.text))
+            .collect();
+        let grams = units.iter().map(|u| bigrams(&u.norm.text)).collect();
+        let mut sections: Vec<Section> = Vec::new();
+        let mut index: HashMap<&[String], usize> = HashMap::new();
+        let mut section_of = Vec::with_capacity(units.len());
+        for (i, u) in units.iter().enumerate() {
+            let k = *index.entry(&u.section).or_insert_with(|| {
+                let stripped: Vec<String> = u.section.iter().map(|t| strip_number(t)).collect();
+                let (leaf, parents) = stripped
+                    .split_last()
+                    .map_or((&[][..], &[][..]), |(l, p)| (std::slice::from_ref(l), p));
+                sections.push(Section {
+                    path: u.section.clone(),
+                    units: Vec::new(),
+                    title: bigrams(&leaf.concat()),
+                    parents: bigrams(&parents.join("/")),
+                    content: Vec::new(),
+                });
+                sections.len() - 1
+            });
+            sections[k].units.push(i);
+            section_of.push(k);
+        }
+        for s in &mut sections {
+            let text: String = s
+                .units
+                .iter()
+                .map(|&i| units[i].norm.text.as_str())
+                .collect();
+            s.content = bigrams(&text);
+        }
+        Doc {
+            original,
+            units,
+            tokens,
+            grams,
+            sections,
+            section_of,
+        }
+    }
+
+    fn text(&self, i: usize) -> &str {
+        &self.units[i].norm.text
+    }
+
+    fn display(&self, i: usize, r: Range<usize>) -> String {
+        display(&self.units[i].norm, self.original, r)
+    }
+
+    fn display_all(&self, i: usize) -> String {
+        self.display(i, 0..self.text(i).len())
+    }
+}
+
+/// Compares two policy texts given as their original strings.
+pub fn compare(old: &str, new: &str, analyzer: &Analyzer, options: &CompareOptions) -> Comparison {
+    let a = Doc::new(old, analyzer);
+    let b = Doc::new(new, analyzer);
+    let section_match = align_sections(&a, &b, options);
+
+    // Sentence matches: old unit → (new unit, moved).
+    let mut old_to_new: Vec<Option<(usize, bool)>> = vec![None; a.units.len()];
+    let mut new_to_old: Vec<Option<usize>> = vec![None; b.units.len()];
+    for (i, j) in section_match.iter().enumerate() {
+        if let Some(j) = *j {
+            let pairs =
+                align_sentences(&a, &a.sections[i].units, &b, &b.sections[j].units, options);
+            for (x, y) in pairs {
+                old_to_new[x] = Some((y, false));
+                new_to_old[y] = Some(x);
+            }
+        }
+    }
+    for (x, y) in find_moves(&a, &old_to_new, &b, &new_to_old, options) {
+        old_to_new[x] = Some((y, true));
+        new_to_old[y] = Some(x);
+    }
+
+    let sentences = order_pairs(&a, &b, &old_to_new, &new_to_old);
+    let sections = summarize(&a, &b, &section_match, &sentences);
+    let (keyness, keyness_threshold) = keyness::keyness(&a.tokens, &b.tokens, options.min_g2);
+    Comparison {
+        sentences,
+        sections,
+        keyness,
+        keyness_threshold,
+    }
+}
+
+static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^[#\s]*(?:\d{1,3}(?:\.\d{1,3})*\.?|\(\d{1,3}\)|[①-⑳]|[IVX]+\.?)\s*")
+        .expect("valid regex")
+});
+
+/// A heading's title without its number, so ３.２ and ３.３ of one title pair.
+fn strip_number(t: &str) -> String {
+    NUMBER.replace(t, "").into_owned()
+}
+
+/// Greedy one-to-one section alignment, best score first: the same path wins,
+/// then title (numbers ignored) and content similarity.
+fn align_sections(a: &Doc, b: &Doc, o: &CompareOptions) -> Vec<Option<usize>> {
+    let mut scored = Vec::new();
+    for (i, s) in a.sections.iter().enumerate() {
+        for (j, t) in b.sections.iter().enumerate() {
+            let score = if s.path == t.path {
+                3.0
+            } else {
+                0.6 * dice(&s.title, &t.title)
+                    + 0.4 * dice(&s.content, &t.content)
+                    + 0.2 * dice(&s.parents, &t.parents)
+            };
+            if score >= o.section {
+                scored.push((score, i, j));
+            }
+        }
+    }
+    scored.sort_by(|x, y| y.0.total_cmp(&x.0).then((x.1, x.2).cmp(&(y.1, y.2))));
+    let mut out = vec![None; a.sections.len()];
+    let mut taken = vec![false; b.sections.len()];
+    for (_, i, j) in scored {
+        if out[i].is_none() && !taken[j] {
+            out[i] = Some(j);
+            taken[j] = true;
+        }
+    }
+    out
+}
+
+/// Monotone alignment of two sections' sentences: identical runs first (an
+/// exact diff), then a similarity DP inside each gap between them.
+fn align_sentences(
+    a: &Doc,
+    xs: &[usize],
+    b: &Doc,
+    ys: &[usize],
+    o: &CompareOptions,
+) -> Vec<(usize, usize)> {
+    let at: Vec<&str> = xs.iter().map(|&i| a.text(i)).collect();
+    let bt: Vec<&str> = ys.iter().map(|&j| b.text(j)).collect();
+    let mut pairs = Vec::new();
+    let mut gap_a = 0;
+    let mut gap_b = 0;
+    let ops = similar::capture_diff_slices(similar::Algorithm::Myers, &at, &bt);
+    for op in ops {
+        if let similar::DiffOp::Equal {
+            old_index,
+            new_index,
+            len,
+        } = op
+        {
+            dp_gap(
+                a,
+                &xs[gap_a..old_index],
+                b,
+                &ys[gap_b..new_index],
+                o,
+                &mut pairs,
+            );
+            pairs.extend((0..len).map(|k| (xs[old_index + k], ys[new_index + k])));
+            gap_a = old_index + len;
+            gap_b = new_index + len;
+        }
+    }
+    dp_gap(a, &xs[gap_a..], b, &ys[gap_b..], o, &mut pairs);
+    pairs
+}
+
+/// Maximum-weight monotone matching of sentences with similarity ≥ `o.modified`.
+fn dp_gap(
+    a: &Doc,
+    xs: &[usize],
+    b: &Doc,
+    ys: &[usize],
+    o: &CompareOptions,
+    out: &mut Vec<(usize, usize)>,
+) {
+    let (n, m) = (xs.len(), ys.len());
+    if n == 0 || m == 0 || n * m > MAX_CELLS {
+        return;
+    }
+    let w = m + 1;
+    let mut score = vec![0.0f64; (n + 1) * w];
+    let mut sim = vec![0.0f64; n * m];
+    for i in 0..n {
+        for j in 0..m {
+            let s = dice(&a.grams[xs[i]], &b.grams[ys[j]]);
+            sim[i * m + j] = if s >= o.modified { s } else { 0.0 };
+            let diag = score[i * w + j] + sim[i * m + j];
+            let best = score[i * w + j + 1].max(score[(i + 1) * w + j]);
+            score[(i + 1) * w + j + 1] = if sim[i * m + j] > 0.0 {
+                best.max(diag)
+            } else {
+                best
+            };
+        }
+    }
+    let (mut i, mut j) = (n, m);
+    let start = out.len();
+    while i > 0 && j > 0 {
+        let s = sim[(i - 1) * m + j - 1];
+        if s > 0.0 && score[i * w + j] == score[(i - 1) * w + j - 1] + s {
+            out.push((xs[i - 1], ys[j - 1]));
+            i -= 1;
+            j -= 1;
+        } else if score[i * w + j] == score[(i - 1) * w + j] {
+            i -= 1;
+        } else {
+            j -= 1;
+        }
+    }
+    out[start..].reverse();
+}
+
+/// Pairs the sentences no section alignment explained: identical texts first,
+/// then the most similar above `o.moved`.
+fn find_moves(
+    a: &Doc,
+    old_to_new: &[Option<(usize, bool)>],
+    b: &Doc,
+    new_to_old: &[Option<usize>],
+    o: &CompareOptions,
+) -> Vec<(usize, usize)> {
+    let xs: Vec<usize> = (0..a.units.len())
+        .filter(|&i| old_to_new[i].is_none())
+        .collect();
+    let ys: Vec<usize> = (0..b.units.len())
+        .filter(|&j| new_to_old[j].is_none())
+        .collect();
+    let mut pairs = Vec::new();
+    let mut by_text: HashMap<&str, Vec<usize>> = HashMap::new();
+    for &i in xs.iter().rev() {
+        by_text.entry(a.text(i)).or_default().push(i);
+    }
+    let mut used_a = vec![false; a.units.len()];
+    let mut rest = Vec::new();
+    for &j in &ys {
+        match by_text.get_mut(b.text(j)).and_then(Vec::pop) {
+            Some(i) => {
+                used_a[i] = true;
+                pairs.push((i, j));
+            }
+            None => rest.push(j),
+        }
+    }
+    let xs: Vec<usize> = xs.into_iter().filter(|&i| !used_a[i]).collect();
+    if xs.len() * rest.len() > MAX_CELLS {
+        return pairs;
+    }
+    let mut scored = Vec::new();
+    for &i in &xs {
+        for &j in &rest {
+            let s = dice(&a.grams[i], &b.grams[j]);
+            if s >= o.moved {
+                scored.push((s, i, j));
+            }
+        }
+    }
+    scored.sort_by(|x, y| y.0.total_cmp(&x.0).then((x.1, x.2).cmp(&(y.1, y.2))));
+    let mut used_b = vec![false; b.units.len()];
+    for (_, i, j) in scored {
+        if !used_a[i] && !used_b[j] {
+            used_a[i] = true;
+            used_b[j] = true;
+            pairs.push((i, j));
+        }
+    }
+    pairs
+}
+
+/// New-text order; each removed sentence goes just before the new sentence
+/// that follows it in the old text.
+fn order_pairs(
+    a: &Doc,
+    b: &Doc,
+    old_to_new: &[Option<(usize, bool)>],
+    new_to_old: &[Option<usize>],
+) -> Vec<SentencePair> {
+    let mut out = Vec::with_capacity(a.units.len().max(b.units.len()));
+    let mut next_old = 0;
+    let flush = |out: &mut Vec<SentencePair>, from: usize, to: usize| {
+        for i in from..to {
+            if old_to_new[i].is_none() {
+                out.push(pair(a, Some(i), b, None, false));
+            }
+        }
+    };
+    for (j, m) in new_to_old.iter().enumerate() {
+        match *m {
+            Some(i) if old_to_new[i] == Some((j, false)) => {
+                if i >= next_old {
+                    flush(&mut out, next_old, i);
+                    next_old = i + 1;
+                }
+                out.push(pair(a, Some(i), b, Some(j), false));
+            }
+            Some(i) => out.push(pair(a, Some(i), b, Some(j), true)),
+            None => out.push(pair(a, None, b, Some(j), false)),
+        }
+    }
+    flush(&mut out, next_old, a.units.len());
+    out
+}
+
+fn pair(a: &Doc, i: Option<usize>, b: &Doc, j: Option<usize>, moved: bool) -> SentencePair {
+    let (status, similarity, diff) = match (i, j) {
+        (Some(i), Some(j)) => {
+            let same = a.text(i) == b.text(j);
+            let status = match (moved, same) {
+                (true, _) => Status::Moved,
+                (false, true) => Status::Unchanged,
+                (false, false) => Status::Modified,
+            };
+            let diff = if same {
+                Vec::new()
+            } else {
+                inline::diff(a, i, b, j)
+            };
+            (status, dice(&a.grams[i], &b.grams[j]), diff)
+        }
+        (Some(_), None) => (Status::Removed, 0.0, Vec::new()),
+        _ => (Status::Added, 0.0, Vec::new()),
+    };
+    let section = match j {
+        Some(j) => b.units[j].section.clone(),
+        None => i.map(|i| a.units[i].section.clone()).unwrap_or_default(),
+    };
+    SentencePair {
+        status,
+        section,
+        old_section: i.filter(|_| moved).map(|i| a.units[i].section.clone()),
+        old: i.map(|i| a.display_all(i)),
+        new: j.map(|j| b.display_all(j)),
+        old_line: i.map(|i| a.units[i].line),
+        new_line: j.map(|j| b.units[j].line),
+        old_index: i,
+        new_index: j,
+        similarity,
+        diff,
+    }
+}
+
+fn summarize(
+    a: &Doc,
+    b: &Doc,
+    section_match: &[Option<usize>],
+    sentences: &[SentencePair],
+) -> Vec<SectionSummary> {
+    let mut sums = Vec::new();
+    let mut of_old = vec![0; a.sections.len()];
+    let mut of_new = vec![usize::MAX; b.sections.len()];
+    let blank = |old: Option<&Section>, new: Option<&Section>| SectionSummary {
+        old: old.map(|s| s.path.clone()),
+        new: new.map(|s| s.path.clone()),
+        unchanged: 0,
+        modified: 0,
+        added: 0,
+        removed: 0,
+        moved: 0,
+        similarity: match (old, new) {
+            (Some(s), Some(t)) => dice(&s.content, &t.content),
+            _ => 0.0,
+        },
+    };
+    // Document order: new sections, with old-only ones after their predecessor.
+    let mut old_at_new: Vec<Vec<usize>> = vec![Vec::new(); b.sections.len() + 1];
+    let mut last_new = 0;
+    for (i, m) in section_match.iter().enumerate() {
+        match m {
+            Some(j) => last_new = j + 1,
+            None => old_at_new[last_new].push(i),
+        }
+    }
+    let new_of: HashMap<usize, usize> = section_match
+        .iter()
+        .enumerate()
+        .filter_map(|(i, m)| m.map(|j| (j, i)))
+        .collect();
+    for j in 0..=b.sections.len() {
+        for &i in &old_at_new[j] {
+            of_old[i] = sums.len();
+            sums.push(blank(Some(&a.sections[i]), None));
+        }
+        if j < b.sections.len() {
+            let old = new_of.get(&j).copied();
+            if let Some(i) = old {
+                of_old[i] = sums.len();
+            }
+            of_new[j] = sums.len();
+            sums.push(blank(old.map(|i| &a.sections[i]), Some(&b.sections[j])));
+        }
+    }
+    for s in sentences {
+        let k = match (s.new_index, s.old_index) {
+            (Some(j), _) => of_new[b.section_of[j]],
+            (None, Some(i)) => of_old[a.section_of[i]],
+            (None, None) => continue,
+        };
+        let sum = &mut sums[k];
+        match s.status {
+            Status::Unchanged => sum.unchanged += 1,
+            Status::Modified => sum.modified += 1,
+            Status::Added => sum.added += 1,
+            Status::Removed => sum.removed += 1,
+            Status::Moved => sum.moved += 1,
+        }
+    }
+    // Stable: equal sections keep document order.
+    sums.sort_by(|x, y| {
+        x.similarity
+            .total_cmp(&y.similarity)
+            .then(y.changes().cmp(&x.changes()))
+    });
+    sums
+}
+
+/// Sorted, deduplicated character bigrams (unigram for a one-char text),
+/// spaces ignored: the cheap sentence fingerprint Dice works on.
+fn bigrams(t: &str) -> Vec<u64> {
+    let chars: Vec<char> = t.chars().filter(|c| !c.is_whitespace()).collect();
+    let mut g: Vec<u64> = if chars.len() == 1 {
+        vec![chars[0] as u64]
+    } else {
+        chars
+            .windows(2)
+            .map(|w| ((w[0] as u64) << 32) | w[1] as u64)
+            .collect()
+    };
+    g.sort_unstable();
+    g.dedup();
+    g
+}
+
+/// Dice coefficient of two sorted sets; two empty sets are identical.
+fn dice(x: &[u64], y: &[u64]) -> f64 {
+    if x.is_empty() && y.is_empty() {
+        return 1.0;
+    }
+    let (mut i, mut j, mut common) = (0, 0, 0usize);
+    while i < x.len() && j < y.len() {
+        match x[i].cmp(&y[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                common += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    2.0 * common as f64 / (x.len() + y.len()) as f64
+}
+
+/// The original characters behind normalized range `r`: full-width forms as
+/// printed, but line breaks and dropped page lines left out. A join space or
+/// whitespace maps to its normalized form.
+fn display(norm: &Normalized, original: &str, r: Range<usize>) -> String {
+    let Some(text) = norm.text.get(r.clone()) else {
+        return String::new();
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut last = usize::MAX..usize::MAX;
+    for (k, c) in text.char_indices() {
+        let s = r.start + k;
+        let o = norm.original_range(s..s + c.len_utf8());
+        if o == last {
+            // One NFKC run maps as a whole: already written.
+            continue;
+        }
+        last = o.clone();
+        match original.get(o) {
+            Some(t) if !t.trim().is_empty() && !t.contains(['\n', '\r']) => out.push_str(t),
+            _ => out.push(c),
+        }
+    }
+    out
+}

@@ -1,0 +1,203 @@
+use std::sync::LazyLock;
+
+use std::ops::Range;
+
+use super::*;
+
+static ANALYZER: LazyLock<Analyzer> = LazyLock::new(|| Analyzer::new(&[]).expect("analyzer"));
+
+const JCM: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/corpora/jcm-2025-katsudo-hoshin.txt"
+));
+
+fn run(old: &str, new: &str) -> Comparison {
+    compare(old, new, &ANALYZER, &CompareOptions::default())
+}
+
+fn changes(c: &Comparison) -> Vec<&SentencePair> {
+    c.sentences
+        .iter()
+        .filter(|s| s.status != Status::Unchanged)
+        .collect()
+}
+
+/// Every sentence of both texts exactly once, in each text's order.
+fn assert_complete(c: &Comparison, old: &str, new: &str) {
+    let n_old = segment(&repair(old)).len();
+    let n_new = segment(&repair(new)).len();
+    let mut olds: Vec<usize> = c.sentences.iter().filter_map(|s| s.old_index).collect();
+    let news: Vec<usize> = c.sentences.iter().filter_map(|s| s.new_index).collect();
+    assert_eq!(news, (0..n_new).collect::<Vec<_>>());
+    olds.sort_unstable();
+    assert_eq!(olds, (0..n_old).collect::<Vec<_>>());
+}
+
+#[test]
+fn identical_texts_have_no_changes() {
+    let c = run(JCM, JCM);
+    assert_eq!(c.changed(), 0);
+    assert!(c.keyness.is_empty());
+    assert!(c.sections.iter().all(|s| s.similarity == 1.0));
+    assert_complete(&c, JCM, JCM);
+}
+
+#[test]
+fn word_edit_is_one_modified_sentence_with_the_exact_diff() {
+    let new = JCM.replacen("活動を行って\n\nきた。", "活動して\n\nきた。", 1);
+    assert_ne!(new, JCM);
+    let c = run(JCM, &new);
+    let ch = changes(&c);
+    assert_eq!(ch.len(), 1, "{ch:#?}");
+    assert_eq!(ch[0].status, Status::Modified);
+    let edits: Vec<(DiffOp, &str)> = ch[0]
+        .diff
+        .iter()
+        .filter(|d| d.op != DiffOp::Equal)
+        .map(|d| (d.op, d.text.as_str()))
+        .collect();
+    assert_eq!(edits, [(DiffOp::Delete, "を行っ"), (DiffOp::Insert, "し")]);
+    assert_complete(&c, JCM, &new);
+}
+
+/// The corpus with 1-based lines `lines` (end exclusive) replaced by `with`.
+fn splice(lines: Range<usize>, with: &str) -> String {
+    let all: Vec<&str> = JCM.split_inclusive('\n').collect();
+    let mut out: String = all[..lines.start - 1].concat();
+    out.push_str(with);
+    out.push_str(&all[lines.end - 1..].concat());
+    out
+}
+
+fn line(n: usize) -> &'static str {
+    JCM.split_inclusive('\n').nth(n - 1).unwrap_or("")
+}
+
+#[test]
+fn rewrapped_lines_and_page_headers_are_no_change() {
+    // Move the wrap point of the first paragraph by three characters.
+    let l12 = line(12).trim_end();
+    let l14 = line(14).trim_end();
+    let (head14, rest14) = l14.split_at(l14.char_indices().nth(3).map_or(0, |c| c.0));
+    let rewrapped = splice(12..15, &format!("{l12}{head14}\n\n{rest14}\n"));
+    // A running header and a page number between two wrapped lines.
+    let header = splice(13..14, "\n  ２. 基本的な考え方    \n\n");
+    for new in [rewrapped, header] {
+        assert_ne!(new, JCM);
+        let c = run(JCM, &new);
+        assert_eq!(c.changed(), 0, "{:#?}", changes(&c));
+        assert_complete(&c, JCM, &new);
+    }
+}
+
+#[test]
+fn deleted_section_is_removed_and_nothing_else() {
+    assert!(line(249).starts_with("３.２ 国際情勢"));
+    let new = splice(249..296, "");
+    let c = run(JCM, &new);
+    let ch = changes(&c);
+    assert!(!ch.is_empty());
+    for s in &ch {
+        assert_eq!(s.status, Status::Removed, "{s:#?}");
+        assert!(s.section.iter().any(|t| t == "3.2 国際情勢"), "{s:#?}");
+    }
+    let removed = c
+        .sections
+        .iter()
+        .find(|s| s.new.is_none())
+        .expect("an old-only section");
+    assert!(removed.removed > 0);
+    assert_eq!(
+        c.sections[0].similarity, 0.0,
+        "the deleted section sorts first"
+    );
+    assert_complete(&c, JCM, &new);
+}
+
+#[test]
+fn inserted_paragraph_is_added_and_nothing_else() {
+    let para = "これは新しく追加した段落である。試験のために二つ目の文も置く。 \n\n";
+    let new = splice(18..18, para);
+    let c = run(JCM, &new);
+    let ch = changes(&c);
+    let added: Vec<&str> = ch.iter().filter_map(|s| s.new.as_deref()).collect();
+    assert_eq!(
+        added,
+        [
+            "これは新しく追加した段落である。",
+            "試験のために二つ目の文も置く。"
+        ]
+    );
+    assert!(ch.iter().all(|s| s.status == Status::Added));
+    assert_eq!(ch[0].section, ["1.はじめに"]);
+    assert_complete(&c, JCM, &new);
+}
+
+#[test]
+fn paragraph_moved_to_another_section_is_moved() {
+    assert!(line(18).starts_with("具体的には"));
+    let para: String = (18..24).map(line).collect();
+    let target = 1514; // after the blank line under ４.５
+    let all: Vec<&str> = JCM.split_inclusive('\n').collect();
+    let new = [
+        all[..17].concat(),
+        all[23..target - 1].concat(),
+        para,
+        all[target - 1..].concat(),
+    ]
+    .concat();
+    let c = run(JCM, &new);
+    let ch = changes(&c);
+    assert!(!ch.is_empty());
+    for s in &ch {
+        assert_eq!(s.status, Status::Moved, "{s:#?}");
+        assert_eq!(
+            s.old_section.as_deref(),
+            Some(&["1.はじめに".to_string()][..])
+        );
+        assert!(s.section.iter().any(|t| t.starts_with("4.5")), "{s:#?}");
+    }
+    assert!(ch.iter().any(|s| {
+        s.new
+            .as_deref()
+            .is_some_and(|t| t.starts_with("具体的には"))
+    }));
+    assert_complete(&c, JCM, &new);
+}
+
+#[test]
+fn renumbered_sections_still_align() {
+    let new = JCM.replace("３.２ 国際情勢", "３.３ 国際情勢");
+    assert_ne!(new, JCM);
+    let c = run(JCM, &new);
+    assert_eq!(c.changed(), 0, "{:#?}", changes(&c));
+    let s = c
+        .sections
+        .iter()
+        .find(|s| {
+            s.new
+                .as_ref()
+                .is_some_and(|p| p.iter().any(|t| t == "3.3 国際情勢"))
+        })
+        .expect("renumbered section");
+    assert!(
+        s.old
+            .as_ref()
+            .is_some_and(|p| p.iter().any(|t| t == "3.2 国際情勢"))
+    );
+    assert_complete(&c, JCM, &new);
+}
+
+#[test]
+fn odd_inputs_do_not_panic() {
+    for (a, b) in [
+        ("", ""),
+        ("", JCM),
+        (JCM, ""),
+        ("。", "、"),
+        ("a\u{FFFD}b", "ｱ\r\n\r\n<"),
+    ] {
+        let c = run(a, b);
+        assert_complete(&c, a, b);
+    }
+}

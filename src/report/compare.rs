@@ -1,0 +1,446 @@
+//! Reports of a comparison: terminal text, Markdown, JSON and a
+//! self-contained HTML 新旧対照表.
+
+use std::io::{self, Write};
+
+use crate::compare::{Comparison, DiffOp, SectionSummary, SentencePair, Status};
+
+/// Column order of the HTML table: official amendment tables put the new
+/// text first (改正後｜改正前); readers following the year often want old first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Layout {
+    #[default]
+    NewOld,
+    OldNew,
+}
+
+impl Layout {
+    /// Conventional column labels for the layout.
+    pub fn labels(self) -> (&'static str, &'static str) {
+        match self {
+            Layout::NewOld => ("改正前", "改正後"),
+            Layout::OldNew => ("旧", "新"),
+        }
+    }
+}
+
+/// Unchanged runs at least this long are collapsed to 略.
+const COLLAPSE: usize = 2;
+
+fn status_label(s: Status) -> &'static str {
+    match s {
+        Status::Unchanged => "unchanged",
+        Status::Modified => "modified",
+        Status::Added => "added",
+        Status::Removed => "removed",
+        Status::Moved => "moved",
+    }
+}
+
+fn path(p: &[String]) -> String {
+    if p.is_empty() {
+        "(前文)".to_string()
+    } else {
+        p.join(" > ")
+    }
+}
+
+fn summary_path(s: &SectionSummary) -> String {
+    match (&s.old, &s.new) {
+        (Some(o), Some(n)) if o != n => format!("{} → {}", path(o), path(n)),
+        (_, Some(n)) => path(n),
+        (Some(o), None) => path(o),
+        (None, None) => String::new(),
+    }
+}
+
+/// Old and new side of a sentence as (text, changed) runs.
+fn sides<'a>(s: &'a SentencePair) -> (Vec<(&'a str, bool)>, Vec<(&'a str, bool)>) {
+    if !s.diff.is_empty() {
+        let mut old = Vec::new();
+        let mut new = Vec::new();
+        for d in &s.diff {
+            match d.op {
+                DiffOp::Equal => {
+                    old.push((d.text.as_str(), false));
+                    new.push((d.text.as_str(), false));
+                }
+                DiffOp::Delete => old.push((d.text.as_str(), true)),
+                DiffOp::Insert => new.push((d.text.as_str(), true)),
+            }
+        }
+        return (old, new);
+    }
+    let changed = s.status != Status::Unchanged && s.status != Status::Moved;
+    let whole = |t: Option<&'a str>| t.map(|t| vec![(t, changed)]).unwrap_or_default();
+    (whole(s.old.as_deref()), whole(s.new.as_deref()))
+}
+
+/// Runs of sentences: a collapsible block of unchanged ones, or one change.
+enum Run<'a> {
+    Same(&'a [SentencePair]),
+    One(&'a SentencePair),
+}
+
+fn runs(c: &Comparison) -> Vec<Run<'_>> {
+    let mut out = Vec::new();
+    let s = &c.sentences;
+    let mut i = 0;
+    while i < s.len() {
+        let mut j = i;
+        while j < s.len() && s[j].status == Status::Unchanged && s[j].section == s[i].section {
+            j += 1;
+        }
+        if j - i >= COLLAPSE {
+            out.push(Run::Same(&s[i..j]));
+            i = j;
+        } else {
+            out.push(Run::One(&s[i]));
+            i += 1;
+        }
+    }
+    out
+}
+
+fn section_of<'a>(r: &Run<'a>) -> &'a [String] {
+    match r {
+        Run::Same(s) => &s[0].section,
+        Run::One(s) => &s.section,
+    }
+}
+
+// ---------------------------------------------------------------- text
+
+pub fn write_text(out: &mut impl Write, c: &Comparison, color: bool) -> io::Result<()> {
+    let (del, ins, dim, bold, reset) = if color {
+        ("\x1b[31;4m", "\x1b[32;4m", "\x1b[2m", "\x1b[1m", "\x1b[0m")
+    } else {
+        ("[-", "{+", "", "", "")
+    };
+    let (del_end, ins_end) = if color { (reset, reset) } else { ("-]", "+}") };
+    let mut section: Option<&[String]> = None;
+    for r in runs(c) {
+        let sec = section_of(&r);
+        if section != Some(sec) {
+            writeln!(out, "\n{bold}■ {}{reset}", path(sec))?;
+            section = Some(sec);
+        }
+        match r {
+            Run::Same(s) => writeln!(out, "{dim}  … 略 ({} 文){reset}", s.len())?,
+            Run::One(s) => {
+                let line = |l: Option<usize>| l.map_or("-".to_string(), |l| l.to_string());
+                write!(
+                    out,
+                    "{:<9} {:>5}→{:<5} ",
+                    status_label(s.status),
+                    line(s.old_line),
+                    line(s.new_line)
+                )?;
+                match s.status {
+                    Status::Unchanged => writeln!(out, "{}", s.new.as_deref().unwrap_or(""))?,
+                    Status::Added => {
+                        writeln!(out, "{ins}{}{ins_end}", s.new.as_deref().unwrap_or(""))?
+                    }
+                    Status::Removed => {
+                        writeln!(out, "{del}{}{del_end}", s.old.as_deref().unwrap_or(""))?
+                    }
+                    Status::Modified | Status::Moved => {
+                        if s.diff.is_empty() {
+                            write!(out, "{}", s.new.as_deref().unwrap_or(""))?;
+                        }
+                        for d in &s.diff {
+                            match d.op {
+                                DiffOp::Equal => write!(out, "{}", d.text)?,
+                                DiffOp::Delete => write!(out, "{del}{}{del_end}", d.text)?,
+                                DiffOp::Insert => write!(out, "{ins}{}{ins_end}", d.text)?,
+                            }
+                        }
+                        match &s.old_section {
+                            Some(p) => writeln!(out, "  (← {})", path(p))?,
+                            None => writeln!(out)?,
+                        }
+                    }
+                }
+            }
+        }
+    }
+    writeln!(out, "\n{bold}Sections (most changed first){reset}")?;
+    for s in &c.sections {
+        writeln!(
+            out,
+            "  {:.2}  ={} ~{} +{} -{} >{}  {}",
+            s.similarity,
+            s.unchanged,
+            s.modified,
+            s.added,
+            s.removed,
+            s.moved,
+            summary_path(s)
+        )?;
+    }
+    writeln!(
+        out,
+        "\n{bold}Keyness (G² ≥ {:.2}){reset}",
+        c.keyness_threshold
+    )?;
+    for k in &c.keyness {
+        writeln!(
+            out,
+            "  {} {:<16} {:>4} → {:<4} G²={:.2} log-ratio={:+.2}",
+            if k.log_ratio > 0.0 { "↑" } else { "↓" },
+            k.term,
+            k.old,
+            k.new,
+            k.g2,
+            k.log_ratio
+        )?;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------- markdown
+
+/// Escapes text for Markdown: HTML-escaped (tags render as text) and the
+/// characters Markdown would read as emphasis, code, links or table cells.
+fn md(t: &str) -> String {
+    let mut s = String::with_capacity(t.len());
+    for c in html(t).chars() {
+        if matches!(c, '\\' | '*' | '_' | '`' | '[' | ']' | '|' | '~' | '#') {
+            s.push('\\');
+        }
+        s.push(c);
+    }
+    s
+}
+
+pub fn write_markdown(out: &mut impl Write, c: &Comparison) -> io::Result<()> {
+    writeln!(out, "# 新旧対照\n")?;
+    writeln!(out, "## Sections (most changed first)\n")?;
+    writeln!(
+        out,
+        "| section | similarity | unchanged | modified | added | removed | moved |"
+    )?;
+    writeln!(out, "|---|---:|---:|---:|---:|---:|---:|")?;
+    for s in &c.sections {
+        writeln!(
+            out,
+            "| {} | {:.2} | {} | {} | {} | {} | {} |",
+            md(&summary_path(s)),
+            s.similarity,
+            s.unchanged,
+            s.modified,
+            s.added,
+            s.removed,
+            s.moved
+        )?;
+    }
+    writeln!(
+        out,
+        "\n## Keyness\n\nTerms with G² ≥ {:.2} (p < 0.05).\n",
+        c.keyness_threshold
+    )?;
+    writeln!(out, "| | term | old | new | G² | log-ratio |")?;
+    writeln!(out, "|---|---|---:|---:|---:|---:|")?;
+    for k in &c.keyness {
+        writeln!(
+            out,
+            "| {} | {} | {} | {} | {:.2} | {:+.2} |",
+            if k.log_ratio > 0.0 { "↑" } else { "↓" },
+            md(&k.term),
+            k.old,
+            k.new,
+            k.g2,
+            k.log_ratio
+        )?;
+    }
+    writeln!(out, "\n## Changes")?;
+    let mut section: Option<&[String]> = None;
+    for s in c.sentences.iter().filter(|s| s.status != Status::Unchanged) {
+        if section != Some(&s.section[..]) {
+            writeln!(out, "\n### {}\n", md(&path(&s.section)))?;
+            section = Some(&s.section);
+        }
+        let body = match s.status {
+            Status::Added => format!("<ins>{}</ins>", md(s.new.as_deref().unwrap_or(""))),
+            Status::Removed => format!("<del>{}</del>", md(s.old.as_deref().unwrap_or(""))),
+            _ if s.diff.is_empty() => md(s.new.as_deref().unwrap_or("")),
+            _ => s
+                .diff
+                .iter()
+                .map(|d| match d.op {
+                    DiffOp::Equal => md(&d.text),
+                    DiffOp::Delete => format!("<del>{}</del>", md(&d.text)),
+                    DiffOp::Insert => format!("<ins>{}</ins>", md(&d.text)),
+                })
+                .collect(),
+        };
+        let from = s
+            .old_section
+            .as_ref()
+            .map(|p| format!(" (← {})", md(&path(p))))
+            .unwrap_or_default();
+        writeln!(out, "- **{}** {body}{from}", status_label(s.status))?;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------- json
+
+pub fn write_json(out: &mut impl Write, c: &Comparison) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, c)?;
+    writeln!(out)
+}
+
+// ---------------------------------------------------------------- html
+
+fn html(t: &str) -> String {
+    let mut s = String::with_capacity(t.len());
+    for c in t.chars() {
+        match c {
+            '&' => s.push_str("&amp;"),
+            '<' => s.push_str("&lt;"),
+            '>' => s.push_str("&gt;"),
+            '"' => s.push_str("&quot;"),
+            '\'' => s.push_str("&#39;"),
+            _ => s.push(c),
+        }
+    }
+    s
+}
+
+fn cell(runs: &[(&str, bool)]) -> String {
+    runs.iter()
+        .map(|(t, changed)| {
+            if *changed {
+                format!("<u>{}</u>", html(t))
+            } else {
+                html(t)
+            }
+        })
+        .collect()
+}
+
+const STYLE: &str = "body{font-family:sans-serif;margin:1em}\
+table{border-collapse:collapse;width:100%;table-layout:fixed}\
+td,th{border:1px solid #999;padding:.3em .5em;vertical-align:top;word-break:break-all}\
+th.sec{background:#eee;text-align:left}\
+u{text-decoration-thickness:2px;background:#fff3b0}\
+.mark{color:#666}\
+details>summary{color:#666;cursor:pointer}\
+tr.moved td{background:#f3f0ff}\
+.note{color:#666;font-size:.85em}";
+
+/// Writes the 新旧対照表. `old_label`/`new_label` head the columns (see [`Layout::labels`]).
+pub fn write_html(
+    out: &mut impl Write,
+    c: &Comparison,
+    layout: Layout,
+    old_label: &str,
+    new_label: &str,
+) -> io::Result<()> {
+    let (left, right) = match layout {
+        Layout::NewOld => (new_label, old_label),
+        Layout::OldNew => (old_label, new_label),
+    };
+    writeln!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"ja\"><head><meta charset=\"utf-8\"><title>新旧対照表</title><style>{STYLE}</style></head><body>"
+    )?;
+    writeln!(
+        out,
+        "<table><colgroup><col><col></colgroup><thead><tr><th>{}</th><th>{}</th></tr></thead><tbody>",
+        html(left),
+        html(right)
+    )?;
+    let mut section: Option<&[String]> = None;
+    for r in runs(c) {
+        let sec = section_of(&r);
+        if section != Some(sec) {
+            writeln!(
+                out,
+                "<tr><th class=\"sec\" colspan=\"2\">{}</th></tr>",
+                html(&path(sec))
+            )?;
+            section = Some(sec);
+        }
+        match r {
+            Run::Same(s) => {
+                writeln!(
+                    out,
+                    "<tr><td colspan=\"2\"><details><summary>（略：{}文）</summary><table>",
+                    s.len()
+                )?;
+                for p in s {
+                    row(out, p, layout)?;
+                }
+                writeln!(out, "</table></details></td></tr>")?;
+            }
+            Run::One(p) => row(out, p, layout)?,
+        }
+    }
+    writeln!(out, "</tbody></table>")?;
+    writeln!(
+        out,
+        "<h2>変更の多い節</h2><table><thead><tr><th>節</th><th>類似度</th><th>同</th><th>修正</th><th>新設</th><th>削る</th><th>移動</th></tr></thead><tbody>"
+    )?;
+    for s in &c.sections {
+        writeln!(
+            out,
+            "<tr><td>{}</td><td>{:.2}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            html(&summary_path(s)),
+            s.similarity,
+            s.unchanged,
+            s.modified,
+            s.added,
+            s.removed,
+            s.moved
+        )?;
+    }
+    writeln!(out, "</tbody></table>")?;
+    writeln!(
+        out,
+        "<h2>増減した語</h2><p class=\"note\">G² ≥ {:.2}（p &lt; 0.05）</p><table><thead><tr><th></th><th>語</th><th>旧</th><th>新</th><th>G²</th><th>log-ratio</th></tr></thead><tbody>",
+        c.keyness_threshold
+    )?;
+    for k in &c.keyness {
+        writeln!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.2}</td><td>{:+.2}</td></tr>",
+            if k.log_ratio > 0.0 { "↑" } else { "↓" },
+            html(&k.term),
+            k.old,
+            k.new,
+            k.g2,
+            k.log_ratio
+        )?;
+    }
+    writeln!(out, "</tbody></table></body></html>")
+}
+
+fn row(out: &mut impl Write, p: &SentencePair, layout: Layout) -> io::Result<()> {
+    let (old, new) = sides(p);
+    let old = match p.status {
+        Status::Added => "<span class=\"mark\">（新設）</span>".to_string(),
+        _ => cell(&old),
+    };
+    let mut new = match p.status {
+        Status::Removed => "<span class=\"mark\">（削る）</span>".to_string(),
+        _ => cell(&new),
+    };
+    if let Some(from) = &p.old_section {
+        new.push_str(&format!(
+            "<br><span class=\"note\">（移動：{}から）</span>",
+            html(&path(from))
+        ));
+    }
+    let class = if p.status == Status::Moved {
+        " class=\"moved\""
+    } else {
+        ""
+    };
+    let (l, r) = match layout {
+        Layout::NewOld => (new, old),
+        Layout::OldNew => (old, new),
+    };
+    writeln!(out, "<tr{class}><td>{l}</td><td>{r}</td></tr>")
+}
