@@ -136,7 +136,8 @@ fn runs<T: PartialEq + std::hash::Hash + Ord>(
 }
 
 /// Character diff inside one changed morpheme run. A single shared character
-/// between two changes is folded into them: it is coincidence, not content.
+/// is folded into the change (金属産業 → 製造業 is one replacement, not
+/// 金属産 → 製造 before a kept 業): it is coincidence, not content.
 fn refine(a: &str, ra: Range<usize>, b: &str, rb: Range<usize>) -> Vec<Chunk> {
     if ra.is_empty() || rb.is_empty() {
         return vec![Chunk::Change(ra, rb)];
@@ -150,12 +151,10 @@ fn refine(a: &str, ra: Range<usize>, b: &str, rb: Range<usize>) -> Vec<Chunk> {
     };
     let runs = runs(&xa, &xb);
     let mut out = Vec::new();
-    let last = runs.len().saturating_sub(1);
-    for (n, (x, y, same)) in runs.iter().enumerate() {
+    for (x, y, same) in &runs {
         let r1 = at(&ca, ra.start, ra.end, x.start)..at(&ca, ra.start, ra.end, x.end);
         let r2 = at(&cb, rb.start, rb.end, y.start)..at(&cb, rb.start, rb.end, y.end);
-        let inner = n > 0 && n < last;
-        if *same && !(inner && x.len() < 2) {
+        if *same && x.len() >= 2 {
             push(&mut out, Chunk::Same(r1, r2));
         } else {
             push(&mut out, Chunk::Change(r1, r2));

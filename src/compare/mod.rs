@@ -462,10 +462,8 @@ fn order_pairs(
     let mut out = Vec::with_capacity(a.units.len().max(b.units.len()));
     let mut next_old = 0;
     let flush = |out: &mut Vec<SentencePair>, from: usize, to: usize| {
-        for i in from..to {
-            if old_to_new[i].is_none() {
-                out.push(pair(a, Some(i), b, None, false));
-            }
+        for i in (from..to).filter(|&i| old_to_new[i].is_none()) {
+            out.push(pair(a, Some(i), b, None, false));
         }
     };
     for (j, m) in new_to_old.iter().enumerate() {

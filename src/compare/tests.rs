@@ -201,3 +201,26 @@ fn odd_inputs_do_not_panic() {
         assert_complete(&c, a, b);
     }
 }
+
+#[test]
+fn inline_diff_refines_morphemes_to_characters() {
+    let old = "金属産業の発展に取り組む。\n";
+    let new = "製造業の発展に取り組んでいく。\n";
+    let c = run(old, new);
+    let d: Vec<(DiffOp, &str)> = c.sentences[0]
+        .diff
+        .iter()
+        .map(|d| (d.op, d.text.as_str()))
+        .collect();
+    assert_eq!(
+        d,
+        [
+            (DiffOp::Delete, "金属産業"),
+            (DiffOp::Insert, "製造業"),
+            (DiffOp::Equal, "の発展に取り組"),
+            (DiffOp::Delete, "む"),
+            (DiffOp::Insert, "んでいく"),
+            (DiffOp::Equal, "。"),
+        ]
+    );
+}

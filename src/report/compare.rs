@@ -54,8 +54,11 @@ fn summary_path(s: &SectionSummary) -> String {
     }
 }
 
-/// Old and new side of a sentence as (text, changed) runs.
-fn sides<'a>(s: &'a SentencePair) -> (Vec<(&'a str, bool)>, Vec<(&'a str, bool)>) {
+/// Text with whether it changed, for underlining.
+type Runs<'a> = Vec<(&'a str, bool)>;
+
+/// Old and new side of a sentence.
+fn sides(s: &SentencePair) -> (Runs<'_>, Runs<'_>) {
     if !s.diff.is_empty() {
         let mut old = Vec::new();
         let mut new = Vec::new();
@@ -443,4 +446,105 @@ fn row(out: &mut impl Write, p: &SentencePair, layout: Layout) -> io::Result<()>
         Layout::OldNew => (old, new),
     };
     writeln!(out, "<tr{class}><td>{l}</td><td>{r}</td></tr>")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyze::Analyzer;
+    use crate::compare::{CompareOptions, compare};
+
+    const JCM: &str = include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/corpora/jcm-2025-katsudo-hoshin.txt"
+    ));
+
+    fn edited() -> (String, Comparison) {
+        let new = JCM
+            .replacen("活動を行って\n\nきた。", "活動して\n\nきた。", 1)
+            .replacen(
+                "１．はじめに \n",
+                "１．はじめに \n<script>alert(\"x\")</script>を新設する。 \n\n",
+                1,
+            );
+        let analyzer = Analyzer::new(&[]).expect("analyzer");
+        let c = compare(JCM, &new, &analyzer, &CompareOptions::default());
+        (new, c)
+    }
+
+    #[test]
+    fn html_escapes_documents_and_marks_changes() {
+        let (_, c) = edited();
+        let mut out = Vec::new();
+        let (old, new) = Layout::NewOld.labels();
+        write_html(&mut out, &c, Layout::NewOld, old, new).unwrap();
+        let html = String::from_utf8(out).unwrap();
+        assert!(!html.contains("<script"));
+        assert!(
+            html.contains("<u>&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;を新設する。</u>")
+        );
+        assert!(html.contains("（新設）"));
+        assert!(html.contains("<u>を行っ</u>") && html.contains("<u>し</u>"));
+        assert!(html.contains("<details><summary>（略："));
+        assert!(!html.contains("http"), "self-contained");
+        let new_first = html.find("改正後").unwrap() < html.find("改正前").unwrap();
+        assert!(new_first);
+        let mut out = Vec::new();
+        write_html(&mut out, &c, Layout::OldNew, "旧", "新").unwrap();
+        let html = String::from_utf8(out).unwrap();
+        assert!(html.find("<th>旧</th>").unwrap() < html.find("<th>新</th>").unwrap());
+    }
+
+    #[test]
+    fn json_has_every_sentence_once() {
+        let (new, c) = edited();
+        let mut out = Vec::new();
+        write_json(&mut out, &c).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        let sentences = v["sentences"].as_array().unwrap();
+        let ids = |key: &str| {
+            let mut ids: Vec<u64> = sentences.iter().filter_map(|s| s[key].as_u64()).collect();
+            ids.sort_unstable();
+            ids
+        };
+        let n = |t: &str| crate::segment::prose::segment(&crate::normalize::repair(t)).len() as u64;
+        assert_eq!(ids("old_index"), (0..n(JCM)).collect::<Vec<_>>());
+        assert_eq!(ids("new_index"), (0..n(&new)).collect::<Vec<_>>());
+        for s in sentences {
+            assert!(s["section"].is_array() && s.get("old").is_some() && s.get("new").is_some());
+        }
+        let statuses: Vec<&str> = sentences
+            .iter()
+            .filter_map(|s| s["status"].as_str())
+            .filter(|s| *s != "unchanged")
+            .collect();
+        assert_eq!(statuses, ["added", "modified"]);
+        assert!(v["sections"].is_array() && v["keyness"].is_array());
+        assert_eq!(v["keyness_threshold"], 3.84);
+    }
+
+    #[test]
+    fn text_and_markdown_show_the_edit() {
+        let (_, c) = edited();
+        let mut out = Vec::new();
+        write_text(&mut out, &c, false).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("活動[-を行っ-]{+し+}てきた。"), "{text}");
+        assert!(text.contains("G² ≥ 3.84"));
+        let mut out = Vec::new();
+        write_text(&mut out, &c, true).unwrap();
+        assert!(
+            String::from_utf8(out)
+                .unwrap()
+                .contains("\x1b[31;4mを行っ\x1b[0m")
+        );
+        let mut out = Vec::new();
+        write_markdown(&mut out, &c).unwrap();
+        let md = String::from_utf8(out).unwrap();
+        assert!(
+            md.contains("活動<del>を行っ</del><ins>し</ins>てきた。"),
+            "{md}"
+        );
+        assert!(md.contains("&lt;script&gt;"));
+    }
 }
