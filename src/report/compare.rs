@@ -58,7 +58,7 @@ fn summary_path(s: &SectionSummary) -> String {
 type Runs<'a> = Vec<(&'a str, bool)>;
 
 /// Old and new side of a sentence.
-fn sides(s: &SentencePair) -> (Runs<'_>, Runs<'_>) {
+fn sides<'a>(s: &'a SentencePair) -> (Runs<'a>, Runs<'a>) {
     if !s.diff.is_empty() {
         let mut old = Vec::new();
         let mut new = Vec::new();
