@@ -1,12 +1,13 @@
 //! kumiai: Japanese labour-union documents in, answers out.
 //!
 //! The pipeline stages, one module each, in the order data flows:
-//! [`ingest`] → [`normalize`] → [`segment`] → [`analyze`] → [`index`] → [`search`] → [`report`].
+//! [`ingest`] → [`normalize`] → [`segment`] → [`analyze`] → [`index`] → [`search`] / [`compare`] → [`report`].
 //! The types passed between stages are the contracts: [`ingest::Document`],
 //! [`segment::Unit`], [`analyze::Token`], [`search::Hit`].
 
 pub mod analyze;
 pub mod cli;
+pub mod compare;
 pub mod index;
 pub mod ingest;
 pub mod normalize;

@@ -380,7 +380,7 @@ pub fn update(
     let units: usize = todo
         .par_iter()
         .map(|rel| -> Result<usize, IndexError> {
-            let doc = ingest::load_file(corpus, rel, manifest.entry(rel), warnings);
+            let doc = ingest::load_corpus_file(corpus, rel, manifest, warnings);
             let size = std::fs::metadata(corpus.join(rel)).map_or(0, |m| m.len());
             let mut n = 0;
             if let Some(doc) = doc {

@@ -108,8 +108,32 @@ pub fn load_corpus(dir: &Path, manifest: &Manifest, warnings: &Warnings) -> Vec<
     }
     files
         .par_iter()
-        .filter_map(|rel| load_file(dir, rel, manifest.entry(rel), warnings))
+        .filter_map(|rel| load_corpus_file(dir, rel, manifest, warnings))
         .collect()
+}
+
+/// Reads a file of the corpus; one the manifest does not describe gets a warning.
+pub fn load_corpus_file(
+    root: &Path,
+    rel: &Path,
+    manifest: &Manifest,
+    warnings: &Warnings,
+) -> Option<Document> {
+    let entry = manifest.entry(rel);
+    let doc = load_file(root, rel, entry, warnings)?;
+    if entry.is_none() {
+        warnings.push(Warning::new(
+            rel,
+            None,
+            format!(
+                "not in {}: metadata inferred (kind {}, year {}); add an entry to set them",
+                manifest::MANIFEST_FILE,
+                doc.meta.kind,
+                doc.meta.year.map_or("unknown".into(), |y| y.to_string())
+            ),
+        ));
+    }
+    Some(doc)
 }
 
 /// Reads one file; `rel` is how it is named to the user and in the index.
@@ -209,20 +233,7 @@ pub fn load_file(
                 .clone()
                 .unwrap_or_else(|| first_line(&text, rel)),
         },
-        None => {
-            let meta = infer_meta(rel, &text, &layout);
-            warnings.push(Warning::new(
-                rel,
-                None,
-                format!(
-                    "not in {}: metadata inferred (kind {}, year {}); add an entry to set them",
-                    manifest::MANIFEST_FILE,
-                    meta.kind,
-                    meta.year.map_or("unknown".into(), |y| y.to_string())
-                ),
-            ));
-            meta
-        }
+        None => infer_meta(rel, &text, &layout),
     };
     let id = entry
         .and_then(|e| e.id.clone())

@@ -1,5 +1,6 @@
 //! Report: tables and documents for people (CSV for Excel, JSON for scripts).
 
+pub mod compare;
 pub mod hits;
 pub mod survey;
 
