@@ -71,11 +71,15 @@ impl Token {
         }
     }
 
-    /// Punctuation, brackets and other symbols carry no content for search. Decided by the
-    /// characters, not the POS: IPADIC tags unknown letters such as 𠮷 as 記号 too.
     pub fn is_symbol(&self) -> bool {
-        !self.surface.chars().any(char::is_alphanumeric)
+        is_symbol(&self.surface)
     }
+}
+
+/// Punctuation, brackets and other symbols carry no content for search. Decided by the
+/// characters, not the POS: IPADIC tags unknown letters such as 𠮷 as 記号 too.
+pub fn is_symbol(surface: &str) -> bool {
+    !surface.chars().any(char::is_alphanumeric)
 }
 
 #[derive(Debug)]
@@ -115,17 +119,20 @@ impl Analyzer {
         &self.version
     }
 
-    /// Tokenizes `text`; whitespace is skipped as MeCab does.
-    pub fn tokenize(&self, text: &str) -> Vec<Token> {
+    fn segment<'a>(&'a self, text: &'a str) -> Vec<lindera::token::Token<'a>> {
         if text.is_empty() {
             return Vec::new();
         }
         // lindera fails only on internal dictionary inconsistencies, which the embedded
         // dictionary cannot have; an empty result is the safe answer regardless.
-        let Ok(tokens) = self.segmenter.segment(Cow::Borrowed(text)) else {
-            return Vec::new();
-        };
-        tokens
+        self.segmenter
+            .segment(Cow::Borrowed(text))
+            .unwrap_or_default()
+    }
+
+    /// Tokenizes `text` with all features; whitespace is skipped as MeCab does.
+    pub fn tokenize(&self, text: &str) -> Vec<Token> {
+        self.segment(text)
             .into_iter()
             .map(|mut t| Token {
                 surface: t.surface.to_string(),
@@ -133,6 +140,15 @@ impl Analyzer {
                 end: t.byte_end,
                 features: t.details_iter().map(str::to_string).collect(),
             })
+            .collect()
+    }
+
+    /// Byte ranges of the morphemes of `text`: the indexing hot path, which needs no
+    /// features (looking them up and copying them costs more than segmenting).
+    pub fn spans(&self, text: &str) -> Vec<std::ops::Range<usize>> {
+        self.segment(text)
+            .into_iter()
+            .map(|t| t.byte_start..t.byte_end)
             .collect()
     }
 }

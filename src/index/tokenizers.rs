@@ -21,15 +21,15 @@ fn fold(s: &str) -> String {
 /// counted in positions, so a phrase never matches across them.
 pub fn morph_tokens(analyzer: &Analyzer, text: &str) -> Vec<Token> {
     analyzer
-        .tokenize(text)
+        .spans(text)
         .into_iter()
         .enumerate()
-        .filter(|(_, t)| !t.is_symbol())
-        .map(|(position, t)| Token {
-            offset_from: t.start,
-            offset_to: t.end,
+        .filter(|(_, r)| !crate::analyze::is_symbol(&text[r.clone()]))
+        .map(|(position, r)| Token {
+            offset_from: r.start,
+            offset_to: r.end,
             position,
-            text: fold(&t.surface),
+            text: fold(&text[r]),
             position_length: 1,
         })
         .collect()
