@@ -11,6 +11,10 @@ use std::time::Instant;
 
 use kumiai::analyze::Analyzer;
 
+// The same allocator as the kumiai binary, so the figure is the binary's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Target from the performance issue: one thread, release build.
 const TARGET_MB_PER_S: f64 = 18.0;
 
