@@ -1,0 +1,100 @@
+//! The results of the themes stage: the contract between `themes` and `report::themes`.
+
+use serde::Serialize;
+
+/// A unit selected for theme analysis, with the group it counts for (`--by`).
+#[derive(Debug, Clone, Serialize)]
+pub struct ThemeUnit {
+    /// Document id and unit sequence number, to trace the unit back.
+    pub doc: String,
+    pub seq: usize,
+    /// The group label chosen by `--by` (a 単組, a 県本部, an organisation, a year, a question).
+    pub branch: String,
+    pub question: Option<String>,
+    /// Original text, as written (respondents' names are never part of a unit).
+    pub text: String,
+    /// Normalized text, for matching.
+    #[serde(skip)]
+    pub norm: String,
+}
+
+/// A candidate term and where it occurs.
+#[derive(Debug, Clone, Serialize)]
+pub struct TermStat {
+    pub term: String,
+    /// Termhood score (FLR or C-value) used to rank terms.
+    pub score: f64,
+    pub frequency: usize,
+    pub units: usize,
+    pub groups: usize,
+}
+
+/// A short complete sentence that carries a theme's top terms.
+#[derive(Debug, Clone, Serialize)]
+pub struct Quote {
+    pub branch: String,
+    pub text: String,
+}
+
+/// A discovered theme.
+#[derive(Debug, Clone, Serialize)]
+pub struct Theme {
+    /// Japanese label from the top terms, e.g. 「競合・新採・加入」.
+    pub label: String,
+    /// Distinctive terms, most distinctive first.
+    pub terms: Vec<String>,
+    /// Number of units in the theme.
+    pub size: usize,
+    /// Names of the groups (by `--by`) the theme occurs in, sorted.
+    pub branches: Vec<String>,
+    /// Every unit of the theme (scripts rely on the full list).
+    pub units: Vec<ThemeUnit>,
+    pub quotes: Vec<Quote>,
+}
+
+/// Per code of an analyst's codebook: counts and the code × group cross-tab statistics.
+#[derive(Debug, Clone, Serialize)]
+pub struct CodeStat {
+    pub code: String,
+    pub units: usize,
+    pub groups: usize,
+    /// Count per group, in `CodeTable::groups` order.
+    pub counts: Vec<usize>,
+    /// Row percentages (share of the code's units in each group).
+    pub row_percent: Vec<f64>,
+    /// Adjusted standardized residual per cell.
+    pub residuals: Vec<f64>,
+    /// Pearson χ² of the 2 × groups table (code present/absent × group), its df and p.
+    pub chi2: f64,
+    pub df: usize,
+    pub p: f64,
+    /// Fisher's exact test p (two-sided) where expected cell counts are small; None otherwise.
+    pub fisher_p: Option<f64>,
+}
+
+/// The codebook results.
+#[derive(Debug, Clone, Serialize)]
+pub struct CodeTable {
+    pub groups: Vec<String>,
+    /// Units per group (the column totals).
+    pub group_units: Vec<usize>,
+    pub codes: Vec<CodeStat>,
+    /// Units matched by no code ("コード無し").
+    pub uncoded: usize,
+}
+
+/// Everything `kumiai themes` reports.
+#[derive(Debug, Clone, Serialize)]
+pub struct ThemeReport {
+    /// What was selected and how it was grouped, for the report header.
+    pub selection: String,
+    pub by: String,
+    /// Number of units selected.
+    pub unit_count: usize,
+    pub terms: Vec<TermStat>,
+    /// Themes recurring in two or more groups, ranked by number of groups then size.
+    pub themes: Vec<Theme>,
+    /// Themes found in only one group.
+    pub single_branch: Vec<Theme>,
+    pub codebook: Option<CodeTable>,
+}
