@@ -326,6 +326,35 @@ pub fn search(idx: &KumiaiIndex, request: &Request) -> Result<Results, tantivy::
     })
 }
 
+/// Every unit matching the query, as (document id, unit sequence number): a selection for
+/// other stages (`kumiai themes --query`), unranked and unlimited.
+pub fn matching_units(
+    idx: &KumiaiIndex,
+    query: &ParsedQuery,
+    synonyms: &Synonyms,
+) -> Result<std::collections::HashSet<(String, usize)>, tantivy::TantivyError> {
+    let mut builder = Builder {
+        idx,
+        synonyms,
+        expansions: Vec::new(),
+    };
+    let Some(query) = builder.clauses(&query.clauses) else {
+        return Ok(Default::default());
+    };
+    let searcher = idx.index.reader()?.searcher();
+    let f = &idx.fields;
+    let mut out = std::collections::HashSet::new();
+    for address in searcher.search(&query, &DocSetCollector)? {
+        let doc: TantivyDocument = searcher.doc(address)?;
+        let id = doc.get_first(f.doc).and_then(|v| v.as_str().map(str::to_string));
+        let seq = doc.get_first(f.seq).and_then(|v| v.as_u64());
+        if let (Some(id), Some(seq)) = (id, seq) {
+            out.insert((id, seq as usize));
+        }
+    }
+    Ok(out)
+}
+
 fn highlight_terms(query: &ParsedQuery, synonyms: &Synonyms) -> Vec<String> {
     let mut terms: Vec<String> = query
         .positive_terms()
