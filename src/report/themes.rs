@@ -6,7 +6,7 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use super::write_excel_bom;
-use crate::themes::model::{CodeTable, Theme, ThemeReport};
+use crate::themes::model::{CodeStat, CodeTable, Theme, ThemeReport};
 
 /// Terms listed in Markdown and HTML; JSON and CSV carry them all.
 const TERM_LIMIT: usize = 50;
@@ -59,6 +59,15 @@ fn percent(x: f64) -> String {
     } else {
         "—".into()
     }
+}
+
+/// Count, row % and adjusted residual of code `c` in group `j` (missing entries: 0, NaN).
+fn cell(c: &CodeStat, j: usize) -> (usize, f64, f64) {
+    (
+        c.counts.get(j).copied().unwrap_or(0),
+        c.row_percent.get(j).copied().unwrap_or(f64::NAN),
+        c.residuals.get(j).copied().unwrap_or(f64::NAN),
+    )
 }
 
 /// At most `n` characters of `t` on one line, with "…" when cut.
@@ -242,30 +251,42 @@ fn codebook_markdown(out: &mut impl Write, cb: &CodeTable, g: &str) -> io::Resul
             fisher(c.fisher_p)
         )?;
     }
-    let head: String = cb.groups.iter().map(|x| format!(" {} |", md(x))).collect();
-    let align = "---:|".repeat(cb.groups.len());
+    let head: String = cb
+        .codes
+        .iter()
+        .map(|c| format!(" {} |", md(&c.code)))
+        .collect();
+    let align = "---:|".repeat(cb.codes.len());
 
-    writeln!(out, "\n### 件数（行%）\n")?;
-    writeln!(out, "| コード |{head}\n|---|{align}")?;
-    for c in &cb.codes {
-        let cells: String = (0..cb.groups.len())
-            .map(|j| {
-                let n = c.counts.get(j).copied().unwrap_or(0);
-                let p = c.row_percent.get(j).copied().unwrap_or(f64::NAN);
+    writeln!(out, "\n### {g}別の件数（コード内の割合）\n")?;
+    writeln!(out, "| {g} | 記述数 |{head}\n|---|---:|{align}")?;
+    for (j, grp) in cb.groups.iter().enumerate() {
+        let cells: String = cb
+            .codes
+            .iter()
+            .map(|c| {
+                let (n, p, _) = cell(c, j);
                 format!(" {n}（{}） |", percent(p))
             })
             .collect();
-        writeln!(out, "| {} |{cells}", md(&c.code))?;
+        let total = cb.group_units.get(j).copied().unwrap_or(0);
+        writeln!(out, "| {} | {total} |{cells}", md(grp))?;
     }
-    let totals: String = cb.group_units.iter().map(|n| format!(" {n} |")).collect();
-    writeln!(out, "| 記述数 |{totals}")?;
+    let totals: String = cb.codes.iter().map(|c| format!(" {} |", c.units)).collect();
+    writeln!(
+        out,
+        "| 合計 | {} |{totals}",
+        cb.group_units.iter().sum::<usize>()
+    )?;
 
     writeln!(out, "\n### 調整済み残差\n")?;
-    writeln!(out, "| コード |{head}\n|---|{align}")?;
-    for c in &cb.codes {
-        let cells: String = (0..cb.groups.len())
-            .map(|j| {
-                let x = c.residuals.get(j).copied().unwrap_or(f64::NAN);
+    writeln!(out, "| {g} |{head}\n|---|{align}")?;
+    for (j, grp) in cb.groups.iter().enumerate() {
+        let cells: String = cb
+            .codes
+            .iter()
+            .map(|c| {
+                let (_, _, x) = cell(c, j);
                 if x.abs() >= SIGNIFICANT {
                     format!(" **{}** |", signed(x))
                 } else {
@@ -273,7 +294,7 @@ fn codebook_markdown(out: &mut impl Write, cb: &CodeTable, g: &str) -> io::Resul
                 }
             })
             .collect();
-        writeln!(out, "| {} |{cells}", md(&c.code))?;
+        writeln!(out, "| {} |{cells}", md(grp))?;
     }
     writeln!(
         out,
@@ -488,9 +509,8 @@ fn codebook_csv(dir: &Path, cb: &CodeTable, g: &str, written: &mut Vec<PathBuf>)
                 c.fisher_p.map(raw).unwrap_or_default(),
             ];
             for j in 0..cb.groups.len() {
-                row.push(c.counts.get(j).map(usize::to_string).unwrap_or_default());
-                row.push(c.row_percent.get(j).copied().map(raw).unwrap_or_default());
-                row.push(c.residuals.get(j).copied().map(raw).unwrap_or_default());
+                let (n, p, x) = cell(c, j);
+                row.extend([n.to_string(), raw(p), raw(x)]);
             }
             row
         })
@@ -502,16 +522,14 @@ fn codebook_csv(dir: &Path, cb: &CodeTable, g: &str, written: &mut Vec<PathBuf>)
 
     let cells = cb.codes.iter().flat_map(|c| {
         cb.groups.iter().enumerate().map(move |(j, grp)| {
+            let (n, p, x) = cell(c, j);
             vec![
                 c.code.clone(),
                 grp.clone(),
-                c.counts.get(j).map(usize::to_string).unwrap_or_default(),
-                cb.group_units
-                    .get(j)
-                    .map(usize::to_string)
-                    .unwrap_or_default(),
-                c.row_percent.get(j).copied().map(raw).unwrap_or_default(),
-                c.residuals.get(j).copied().map(raw).unwrap_or_default(),
+                n.to_string(),
+                cb.group_units.get(j).copied().unwrap_or(0).to_string(),
+                raw(p),
+                raw(x),
             ]
         })
     });
@@ -547,6 +565,7 @@ td.n{text-align:right;white-space:nowrap}\
 .text{white-space:pre-wrap;word-break:break-all}\
 table.kv th{width:8em}\
 table.wide{width:100%}\
+table.xtab td:first-child{min-width:9em}\
 .scroll{overflow-x:auto}\
 blockquote{margin:.2em 0 .5em;padding:.2em .6em;border-left:4px solid #b9c8da;background:#f7f9fc;white-space:pre-wrap;word-break:break-all}\
 blockquote cite{display:block;font-style:normal;color:#555;font-size:.85em}\
@@ -841,8 +860,7 @@ fn heat_map(out: &mut impl Write, cb: &CodeTable, g: &str) -> io::Result<()> {
         )?;
         for j in 0..cols {
             let x = LABEL_W + j * CELL_W;
-            let r = c.residuals.get(j).copied().unwrap_or(f64::NAN);
-            let n = c.counts.get(j).copied().unwrap_or(0);
+            let (n, _, r) = cell(c, j);
             let sig = if r.abs() >= SIGNIFICANT {
                 " class=\"sig\""
             } else {
@@ -927,27 +945,36 @@ fn codebook_html(out: &mut impl Write, cb: &CodeTable, g: &str) -> io::Result<()
     }
     writeln!(
         out,
-        "</tbody></table><h3>件数（行%）</h3><div class=\"scroll\"><table><thead><tr><th>コード</th>"
+        "</tbody></table><h3>{g}別の件数（コード内の割合）</h3><div class=\"scroll\"><table class=\"xtab\"><thead><tr><th>{g}</th><th>記述数</th>"
     )?;
-    for grp in &cb.groups {
-        write!(out, "<th>{}</th>", html(grp))?;
+    for c in &cb.codes {
+        write!(out, "<th>{}</th>", html(&c.code))?;
     }
     writeln!(out, "</tr></thead><tbody>")?;
-    for c in &cb.codes {
-        write!(out, "<tr><td>{}</td>", html(&c.code))?;
-        for j in 0..cb.groups.len() {
+    for (j, grp) in cb.groups.iter().enumerate() {
+        write!(
+            out,
+            "<tr><td>{}</td><td class=\"n\">{}</td>",
+            html(grp),
+            cb.group_units.get(j).copied().unwrap_or(0)
+        )?;
+        for c in &cb.codes {
+            let (n, p, _) = cell(c, j);
             write!(
                 out,
-                "<td class=\"n\">{}<br><span class=\"note\">{}</span></td>",
-                c.counts.get(j).copied().unwrap_or(0),
-                percent(c.row_percent.get(j).copied().unwrap_or(f64::NAN))
+                "<td class=\"n\">{n}<br><span class=\"note\">{}</span></td>",
+                percent(p)
             )?;
         }
         writeln!(out, "</tr>")?;
     }
-    write!(out, "<tr><th>記述数</th>")?;
-    for n in &cb.group_units {
-        write!(out, "<th class=\"n\">{n}</th>")?;
+    write!(
+        out,
+        "<tr><th>合計</th><th class=\"n\">{}</th>",
+        cb.group_units.iter().sum::<usize>()
+    )?;
+    for c in &cb.codes {
+        write!(out, "<th class=\"n\">{}</th>", c.units)?;
     }
     writeln!(out, "</tr></tbody></table></div>")
 }
