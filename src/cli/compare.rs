@@ -1,0 +1,92 @@
+//! `kumiai compare`: the 新旧対照表 of two policy texts.
+
+use super::*;
+
+/// The text of a compare operand: a file path, else a corpus document id.
+pub(super) fn compare_operand(
+    arg: &str,
+    docs: &[Document],
+    warnings: &Warnings,
+) -> Result<(String, String), Failure> {
+    let path = Path::new(arg);
+    if path.is_file() {
+        let root = path.parent().unwrap_or(Path::new("."));
+        let name = Path::new(path.file_name().ok_or("OLD and NEW must name files")?);
+        let doc = ingest::load_file(root, name, None, warnings)
+            .ok_or_else(|| format!("cannot read {arg}"))?;
+        return Ok((arg.to_string(), doc.text));
+    }
+    docs.iter()
+        .find(|d| d.id == arg)
+        .map(|d| (d.meta.title.clone(), d.text.clone()))
+        .ok_or_else(|| {
+            Failure::from(format!(
+                "{arg}: no such file, nor a document id in the corpus (see `kumiai units`)"
+            ))
+        })
+}
+
+pub(super) fn compare(
+    cli: &Cli,
+    (old, new): (Option<&str>, Option<&str>),
+    (org, years): (Option<&str>, &[u16]),
+    format: CompareFormat,
+    layout: CompareLayout,
+    warnings: &Warnings,
+) -> Result<(), Failure> {
+    let needs_corpus =
+        org.is_some() || [old, new].iter().flatten().any(|a| !Path::new(a).is_file());
+    let docs = if needs_corpus {
+        load_corpus(&cli.corpus, warnings)?.1
+    } else {
+        Vec::new()
+    };
+    let ((old_name, old_text), (new_name, new_text)) = match (old, new, org) {
+        (Some(old), Some(new), None) => (
+            compare_operand(old, &docs, warnings)?,
+            compare_operand(new, &docs, warnings)?,
+        ),
+        (None, None, Some(org)) if years.len() == 2 => {
+            let of_year = |year: u16| {
+                docs.iter()
+                    .find(|d| {
+                        d.meta.org == org
+                            && d.meta.year.is_some_and(|y| y.from <= year && year <= y.to)
+                    })
+                    .map(|d| (d.meta.title.clone(), d.text.clone()))
+                    .ok_or_else(|| {
+                        Failure::from(format!("no document of {org} for {year} in the corpus"))
+                    })
+            };
+            (of_year(years[0])?, of_year(years[1])?)
+        }
+        _ => {
+            return Err(Failure::from(
+                "give OLD and NEW, or --org with --years OLD,NEW",
+            ));
+        }
+    };
+    let analyzer = analyzer(cli, None)?;
+    let comparison = crate::compare::compare(&old_text, &new_text, &analyzer, &Default::default());
+    let stdout = io::stdout();
+    let color = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let mut out = io::BufWriter::new(stdout.lock());
+    use crate::report::compare as report;
+    match format {
+        CompareFormat::Text => report::write_text(&mut out, &comparison, color)?,
+        CompareFormat::Md => report::write_markdown(&mut out, &comparison)?,
+        CompareFormat::Json => report::write_json(&mut out, &comparison)?,
+        CompareFormat::Html => {
+            let layout = match layout {
+                CompareLayout::NewOld => report::Layout::NewOld,
+                CompareLayout::OldNew => report::Layout::OldNew,
+            };
+            let (old_label, new_label) = layout.labels();
+            let old_label = format!("{old_label}（{old_name}）");
+            let new_label = format!("{new_label}（{new_name}）");
+            report::write_html(&mut out, &comparison, layout, &old_label, &new_label)?
+        }
+    }
+    out.flush()?;
+    Ok(())
+}

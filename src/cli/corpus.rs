@@ -1,0 +1,131 @@
+//! `kumiai tokenize`, `units` and `survey`: the corpus as the foundation stages see it.
+
+use super::*;
+
+pub(super) fn tokenize(cli: &Cli, text: Option<&str>, wakati: bool) -> Result<(), Failure> {
+    let analyzer = analyzer(cli, None)?;
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let mut emit = |line: &str| -> io::Result<()> {
+        let tokens = analyzer.tokenize(line);
+        if wakati {
+            let surfaces: Vec<&str> = tokens.iter().map(|t| t.surface.as_str()).collect();
+            writeln!(out, "{}", surfaces.join(" "))
+        } else {
+            for t in &tokens {
+                writeln!(out, "{}\t{}", t.surface, t.features.join(","))?;
+            }
+            writeln!(out, "EOS")
+        }
+    };
+    match text {
+        Some(text) => text.lines().try_for_each(&mut emit)?,
+        None => {
+            for line in io::stdin().lock().lines() {
+                emit(&line?)?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+pub(super) fn units(cli: &Cli, format: UnitsFormat, warnings: &Warnings) -> Result<(), Failure> {
+    let (_, docs) = load_corpus(&cli.corpus, warnings)?;
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    for doc in &docs {
+        if doc.encoding != "UTF-8" {
+            eprintln!("note: {}: read as {}", doc.path.display(), doc.encoding);
+        }
+        for unit in segment::segment(doc, warnings) {
+            match format {
+                UnitsFormat::Jsonl => {
+                    serde_json::to_writer(&mut out, &UnitRecord::new(doc, &unit))?;
+                    writeln!(out)?;
+                }
+                UnitsFormat::Text => writeln!(out, "{}", unit_line(doc, &unit))?,
+            }
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// A unit with its document's metadata, as `units --format jsonl` prints it.
+#[derive(serde::Serialize)]
+pub(super) struct UnitRecord<'a> {
+    file: &'a Path,
+    org: &'a str,
+    year: Option<String>,
+    doc_kind: &'a str,
+    /// The encoding the file was decoded from.
+    encoding: &'a str,
+    #[serde(flatten)]
+    unit: &'a Unit,
+}
+
+impl<'a> UnitRecord<'a> {
+    fn new(doc: &'a Document, unit: &'a Unit) -> Self {
+        Self {
+            file: &doc.path,
+            org: &doc.meta.org,
+            year: doc.meta.year.map(|y| y.to_string()),
+            doc_kind: doc.meta.kind.as_str(),
+            encoding: doc.encoding,
+            unit,
+        }
+    }
+}
+
+pub(super) fn unit_line(doc: &Document, unit: &Unit) -> String {
+    let place = match (&unit.prefecture, &unit.local, &unit.question) {
+        (Some(p), l, q) => format!(
+            "{p}/{}/{}",
+            l.as_deref().unwrap_or("-"),
+            q.as_deref().unwrap_or("-")
+        ),
+        _ => unit.section.join(" > "),
+    };
+    format!(
+        "{}:{}\t{}\t{}",
+        doc.id,
+        unit.line,
+        place,
+        unit.text.replace('\n', "⏎")
+    )
+}
+
+pub(super) fn survey(
+    cli: &Cli,
+    file: Option<&Path>,
+    format: SurveyFormat,
+    show_personal: bool,
+    warnings: &Warnings,
+) -> Result<(), Failure> {
+    let docs: Vec<Document> = match file {
+        Some(path) => {
+            let root = path.parent().unwrap_or(Path::new("."));
+            let name = Path::new(path.file_name().ok_or("FILE must name a file")?);
+            let doc = ingest::load_file(root, name, None, warnings)
+                .ok_or_else(|| format!("cannot read {}", path.display()))?;
+            if !matches!(doc.layout, ingest::Layout::Form(_)) {
+                return Err(Failure::from(format!(
+                    "{}: not a known survey form (its record headers and question labels were not found)",
+                    path.display()
+                )));
+            }
+            vec![doc]
+        }
+        None => load_corpus(&cli.corpus, warnings)?.1,
+    };
+    let table = crate::report::survey::SurveyTable::build(&docs, show_personal, warnings);
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    match format {
+        SurveyFormat::Csv => table.write_csv(&mut out)?,
+        SurveyFormat::Json => table.write_json(&mut out)?,
+    }
+    out.flush()?;
+    Ok(())
+}

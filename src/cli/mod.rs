@@ -1,0 +1,307 @@
+//! Command-line interface: argument parsing and one function per subcommand.
+
+use std::io::{self, BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::analyze::Analyzer;
+use crate::index;
+use crate::ingest::{self, Document, Manifest};
+use crate::report::hits::{self, Marker};
+use crate::segment::{self, Unit};
+use crate::warning::{Warning, Warnings};
+
+mod compare;
+mod corpus;
+mod search;
+
+/// Exit status when the work completed but some input was skipped or repaired.
+const EXIT_WARNINGS: u8 = 1;
+/// Exit status for errors the user must fix (bad query, bad arguments, unusable index).
+const EXIT_ERROR: u8 = 2;
+
+#[derive(Parser)]
+#[command(
+    name = "kumiai",
+    version,
+    about = "Search, themes and comparison for Japanese labour-union documents (運動方針, 活動方針, アンケート)",
+    after_help = "Examples:\n  kumiai search 未加入者\n  kumiai search '新採 OR 新規採用者 kind:survey' --facets\n  kumiai tokenize 自治労連と自治労の未加入者\n  kumiai survey --format csv > survey.csv\n\nExit status: 0 success, 1 done with warnings about the input, 2 error."
+)]
+pub struct Cli {
+    /// Corpus folder holding the documents and kumiai.toml.
+    #[arg(long, global = true, default_value = "corpora")]
+    corpus: PathBuf,
+    /// Extra user dictionary (MeCab 13-column or lindera 3-column CSV); repeatable.
+    #[arg(long = "user-dict", global = true)]
+    user_dict: Vec<PathBuf>,
+    /// List every warning instead of a summary per file.
+    #[arg(long, short, global = true)]
+    verbose: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build or update the index (only added, changed or removed files are re-read).
+    ///
+    /// Example: kumiai index --rebuild
+    Index {
+        #[command(flatten)]
+        index: IndexArgs,
+        /// Discard the index and build it anew (also repairs an unreadable index).
+        #[arg(long)]
+        rebuild: bool,
+    },
+    /// Ranked passages from every document and survey answer, best first.
+    ///
+    /// Query syntax: words (units with all words rank first), +word required, -word excluded,
+    /// "exact phrase", OR, ( ), and filters org: year:2025 year:2023..2025 kind:survey
+    /// branch:岩手 question:悩んでいること doc:jcm-2025.
+    ///
+    /// Examples:
+    ///   kumiai search 未加入者
+    ///   kumiai search 人手不足 人員確保
+    ///   kumiai search '"新規採用者" -自治労連 kind:survey' --facets
+    ///   kumiai search 共済 --kwic
+    Search {
+        /// The query (several arguments are joined with spaces).
+        #[arg(required = true)]
+        query: Vec<String>,
+        #[command(flatten)]
+        index: IndexArgs,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        #[arg(long, default_value_t = 0)]
+        offset: usize,
+        /// Hit counts per organisation, year, kind and 県本部 over all hits.
+        #[arg(long)]
+        facets: bool,
+        /// KH Coder-style concordance: one line per occurrence.
+        #[arg(long)]
+        kwic: bool,
+        #[arg(long, value_enum, default_value_t = SearchFormat::Text)]
+        format: SearchFormat,
+    },
+    /// Print morphemes MeCab-style (surface<TAB>品詞,…); reads stdin without TEXT.
+    ///
+    /// Example: kumiai tokenize 自治労連と自治労の未加入者
+    Tokenize {
+        text: Option<String>,
+        /// Space-separated surfaces, one line per input line.
+        #[arg(long)]
+        wakati: bool,
+    },
+    /// 新旧対照表: what changed between two policy texts, sentence by sentence, with keyness.
+    ///
+    /// OLD and NEW are files or corpus document ids; or give --org and --years.
+    ///
+    /// Examples:
+    ///   kumiai compare 2024/houshin.txt 2025/houshin.txt --format html > taisho.html
+    ///   kumiai compare --org 金属労協 --years 2024,2025 --format md
+    Compare {
+        old: Option<String>,
+        new: Option<String>,
+        /// Organisation whose documents of --years are compared.
+        #[arg(long, requires = "years")]
+        org: Option<String>,
+        /// Two years, old first: 2024,2025.
+        #[arg(long, value_delimiter = ',')]
+        years: Vec<u16>,
+        #[arg(long, value_enum, default_value_t = CompareFormat::Text)]
+        format: CompareFormat,
+        /// Column order of the HTML table: new-old (改正後｜改正前) or old-new (旧｜新).
+        #[arg(long, value_enum, default_value_t = CompareLayout::NewOld)]
+        layout: CompareLayout,
+    },
+    /// Print every unit (sentence or survey answer) of the corpus with its provenance.
+    Units {
+        #[arg(long, value_enum, default_value_t = UnitsFormat::Text)]
+        format: UnitsFormat,
+    },
+    /// Print the corpus's printed-form surveys (or FILE), one row per respondent.
+    ///
+    /// Example: kumiai survey --format csv > survey.csv
+    Survey {
+        file: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = SurveyFormat::Csv)]
+        format: SurveyFormat,
+        /// Include 記入者お名前 (personal data) in the output.
+        #[arg(long)]
+        show_personal: bool,
+    },
+}
+
+#[derive(clap::Args)]
+struct IndexArgs {
+    /// Index folder.
+    #[arg(long = "index", default_value = "index")]
+    dir: PathBuf,
+}
+
+#[derive(Clone, Copy, PartialEq, ValueEnum)]
+enum SearchFormat {
+    Text,
+    Json,
+    Csv,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum CompareFormat {
+    Text,
+    Md,
+    Json,
+    Html,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum CompareLayout {
+    NewOld,
+    OldNew,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum UnitsFormat {
+    Text,
+    Jsonl,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum SurveyFormat {
+    Csv,
+    Json,
+}
+
+/// A failure that ends the command, with the exit status it maps to.
+pub struct Failure {
+    pub message: String,
+    pub status: u8,
+}
+
+impl<E: std::fmt::Display> From<E> for Failure {
+    fn from(e: E) -> Self {
+        Failure {
+            message: e.to_string(),
+            status: EXIT_ERROR,
+        }
+    }
+}
+
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let warnings = Warnings::default();
+    let result = match &cli.command {
+        Command::Index { index, rebuild } => {
+            search::build_index(&cli, &index.dir, *rebuild, &warnings)
+        }
+        Command::Search {
+            query,
+            index,
+            limit,
+            offset,
+            facets,
+            kwic,
+            format,
+        } => search::search(
+            &cli,
+            &search::SearchArgs {
+                query: query.join(" "),
+                index: &index.dir,
+                limit: *limit,
+                offset: *offset,
+                facets: *facets,
+                kwic: *kwic,
+                format: *format,
+            },
+            &warnings,
+        ),
+        Command::Tokenize { text, wakati } => corpus::tokenize(&cli, text.as_deref(), *wakati),
+        Command::Compare {
+            old,
+            new,
+            org,
+            years,
+            format,
+            layout,
+        } => compare::compare(
+            &cli,
+            (old.as_deref(), new.as_deref()),
+            (org.as_deref(), years),
+            *format,
+            *layout,
+            &warnings,
+        ),
+        Command::Units { format } => corpus::units(&cli, *format, &warnings),
+        Command::Survey {
+            file,
+            format,
+            show_personal,
+        } => corpus::survey(&cli, file.as_deref(), *format, *show_personal, &warnings),
+    };
+    let warnings = warnings.into_vec();
+    report_warnings(&warnings, cli.verbose);
+    match result {
+        Ok(()) if warnings.is_empty() => ExitCode::SUCCESS,
+        Ok(()) => ExitCode::from(EXIT_WARNINGS),
+        Err(failure) if failure.message.contains("Broken pipe") => ExitCode::SUCCESS,
+        Err(failure) => {
+            if !failure.message.is_empty() {
+                eprintln!("error: {}", failure.message);
+            }
+            ExitCode::from(failure.status)
+        }
+    }
+}
+
+/// Prints warnings to stderr: all with --verbose, else the first few per file.
+fn report_warnings(warnings: &[Warning], verbose: bool) {
+    const PER_FILE: usize = 3;
+    let mut shown: std::collections::BTreeMap<&Path, usize> = Default::default();
+    for w in warnings {
+        let n = shown.entry(&w.file).or_default();
+        *n += 1;
+        if verbose || *n <= PER_FILE {
+            eprintln!("warning: {w}");
+        }
+    }
+    for (file, n) in shown {
+        if !verbose && n > PER_FILE {
+            eprintln!(
+                "warning: {}: {} more warning(s); --verbose lists them",
+                file.display(),
+                n - PER_FILE
+            );
+        }
+    }
+}
+
+fn analyzer(cli: &Cli, manifest: Option<&Manifest>) -> Result<Analyzer, Failure> {
+    let mut dicts = cli.user_dict.clone();
+    if let Some(m) = manifest {
+        dicts.extend(m.user_dictionaries.iter().map(|p| cli.corpus.join(p)));
+    }
+    Ok(Analyzer::new(&dicts)?)
+}
+
+/// The corpus, decoded; the manifest is required to parse if present.
+pub fn load_corpus(
+    corpus: &Path,
+    warnings: &Warnings,
+) -> Result<(Manifest, Vec<Document>), Failure> {
+    let manifest = load_manifest(corpus)?;
+    let docs = ingest::load_corpus(corpus, &manifest, warnings);
+    Ok((manifest, docs))
+}
+
+fn load_manifest(corpus: &Path) -> Result<Manifest, Failure> {
+    if !corpus.is_dir() {
+        return Err(Failure::from(format!(
+            "corpus folder {} not found: run from the project folder or pass --corpus DIR",
+            corpus.display()
+        )));
+    }
+    Ok(Manifest::load(corpus)?)
+}
