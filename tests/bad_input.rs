@@ -305,8 +305,10 @@ fn library_reports_the_encoding_it_decoded() {
     let warnings = kumiai::warning::Warnings::default();
     for (name, bytes, encoding) in encoded_samples() {
         std::fs::write(dir.path().join(name), bytes).unwrap();
-        let doc = kumiai::ingest::load_file(dir.path(), Path::new(name), None, &warnings)
-            .unwrap_or_else(|| panic!("{name} not loaded"));
+        let manifest = kumiai::ingest::Manifest::default();
+        let doc =
+            kumiai::ingest::load_corpus_file(dir.path(), Path::new(name), &manifest, &warnings)
+                .unwrap_or_else(|| panic!("{name} not loaded"));
         assert_eq!(doc.encoding, encoding, "{name}");
         assert_eq!(doc.text, SAMPLE, "{name}");
     }
