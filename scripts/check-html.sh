@@ -20,7 +20,7 @@
 set -euo pipefail
 
 usage() {
-    sed -n '2,4p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 [ $# -ge 1 ] || usage
@@ -108,12 +108,15 @@ PY
 }
 
 failed=0
+bad=0
 fail() {
     echo "check-html: FAIL $1: $2" >&2
     failed=1
+    bad=1
 }
 
 for file in "$@"; do
+    bad=0
     if [ ! -f "$file" ]; then
         fail "$file" "no such file"
         continue
@@ -137,7 +140,11 @@ for file in "$@"; do
     fi
 
     kb=$(( $(stat -c %s "$shot") / 1024 ))
-    read -r size ink colours < <(png_stats "$shot")
+    if ! stats=$(png_stats "$shot"); then
+        fail "$file" "cannot read the screenshot $shot"
+        continue
+    fi
+    read -r size ink colours <<<"$stats"
     [ "$kb" -ge "$MIN_PNG_KB" ] || fail "$file" "screenshot is only ${kb} KB (< ${MIN_PNG_KB} KB)"
     awk -v i="$ink" 'BEGIN { exit !(i >= 1.0) }' || fail "$file" "screenshot is blank (${ink}% non-white)"
     [ "$colours" -ge 8 ] || fail "$file" "screenshot has only $colours colours"
@@ -152,7 +159,8 @@ for file in "$@"; do
     if grep -qiE '(src|href|xlink:href)=["'\'']?https?:|url\(["'\'']?https?:|@import' "$WORK/dom.html"; then
         fail "$file" "page references the network: $(grep -oiE '(src|href|xlink:href)=["'\'']?https?:[^ >]*|url\([^)]*\)|@import[^;]*' "$WORK/dom.html" | head -1)"
     fi
-    echo "check-html: $file → $shot ($size, ${kb} KB, ${ink}% non-white, $colours colours; DOM $(wc -c <"$WORK/dom.html") bytes)"
+    [ "$bad" -eq 0 ] && verdict=ok || verdict=FAIL
+    echo "check-html: $verdict $file → $shot ($size, ${kb} KB, ${ink}% non-white, $colours colours; DOM $(wc -c <"$WORK/dom.html") bytes)"
 done
 
 if [ "$failed" -ne 0 ]; then

@@ -561,7 +561,7 @@ h3{font-size:1.1em;margin-bottom:.3em}\
 table{border-collapse:collapse;margin:.5em 0}\
 td,th{border:1px solid #aaa;padding:.25em .5em;vertical-align:top}\
 th{background:#eef2f7;text-align:left;font-weight:600}\
-td.n{text-align:right;white-space:nowrap}\
+.n{text-align:right;white-space:nowrap}\
 .text{white-space:pre-wrap;word-break:break-all}\
 table.kv th{width:8em}\
 table.wide{width:100%}\
