@@ -346,7 +346,9 @@ pub fn matching_units(
     let mut out = std::collections::HashSet::new();
     for address in searcher.search(&query, &DocSetCollector)? {
         let doc: TantivyDocument = searcher.doc(address)?;
-        let id = doc.get_first(f.doc).and_then(|v| v.as_str().map(str::to_string));
+        let id = doc
+            .get_first(f.doc)
+            .and_then(|v| v.as_str().map(str::to_string));
         let seq = doc.get_first(f.seq).and_then(|v| v.as_u64());
         if let (Some(id), Some(seq)) = (id, seq) {
             out.insert((id, seq as usize));
