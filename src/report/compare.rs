@@ -2,6 +2,7 @@
 //! self-contained HTML 新旧対照表.
 
 use std::io::{self, Write};
+use super::{escape_html as html, escape_md as md};
 
 use crate::compare::{Comparison, DiffOp, SectionSummary, SentencePair, Status};
 
@@ -203,18 +204,6 @@ pub fn write_text(out: &mut impl Write, c: &Comparison, color: bool) -> io::Resu
 
 // ---------------------------------------------------------------- markdown
 
-/// Escapes text for Markdown: HTML-escaped (tags render as text) and the
-/// characters Markdown would read as emphasis, code, links or table cells.
-fn md(t: &str) -> String {
-    let mut s = String::with_capacity(t.len());
-    for c in html(t).chars() {
-        if matches!(c, '\\' | '*' | '_' | '`' | '[' | ']' | '|' | '~' | '#') {
-            s.push('\\');
-        }
-        s.push(c);
-    }
-    s
-}
 
 pub fn write_markdown(out: &mut impl Write, c: &Comparison) -> io::Result<()> {
     writeln!(out, "# 新旧対照\n")?;
@@ -296,20 +285,6 @@ pub fn write_json(out: &mut impl Write, c: &Comparison) -> io::Result<()> {
 
 // ---------------------------------------------------------------- html
 
-fn html(t: &str) -> String {
-    let mut s = String::with_capacity(t.len());
-    for c in t.chars() {
-        match c {
-            '&' => s.push_str("&amp;"),
-            '<' => s.push_str("&lt;"),
-            '>' => s.push_str("&gt;"),
-            '"' => s.push_str("&quot;"),
-            '\'' => s.push_str("&#39;"),
-            _ => s.push(c),
-        }
-    }
-    s
-}
 
 fn cell(runs: &[(&str, bool)]) -> String {
     runs.iter()

@@ -2,6 +2,7 @@
 
 pub mod compare;
 pub mod hits;
+
 pub mod survey;
 
 use std::io::{self, Write};
@@ -17,4 +18,38 @@ pub fn join_wrapped(text: &str) -> String {
         .map(|l| l.trim_matches(|c: char| c.is_whitespace()))
         .filter(|l| !l.is_empty())
         .collect()
+}
+
+/// Escapes text for HTML content and attribute values: document text is data, never markup.
+pub fn escape_html(t: &str) -> String {
+    let mut s = String::with_capacity(t.len());
+    for c in t.chars() {
+        match c {
+            '&' => s.push_str("&amp;"),
+            '<' => s.push_str("&lt;"),
+            '>' => s.push_str("&gt;"),
+            '"' => s.push_str("&quot;"),
+            '\'' => s.push_str("&#39;"),
+            _ => s.push(c),
+        }
+    }
+    s
+}
+
+/// Escapes text for one line of Markdown: HTML-escaped (tags render as text), line breaks
+/// as spaces, and the characters Markdown reads as emphasis, code, links or table cells
+/// backslashed.
+pub fn escape_md(t: &str) -> String {
+    let mut s = String::with_capacity(t.len());
+    for c in escape_html(t).chars() {
+        match c {
+            '\n' | '\r' => s.push(' '),
+            '\\' | '*' | '_' | '`' | '[' | ']' | '|' | '~' | '#' => {
+                s.push('\\');
+                s.push(c);
+            }
+            _ => s.push(c),
+        }
+    }
+    s
 }

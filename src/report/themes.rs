@@ -2,6 +2,7 @@
 //! SVG charts, no scripts, no network), JSON for scripts and CSV tables for Excel.
 
 use std::fs::{self, File};
+use super::{escape_html as html, escape_md as md};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
@@ -85,37 +86,7 @@ fn short(t: &str, n: usize) -> String {
     }
 }
 
-fn html(t: &str) -> String {
-    let mut s = String::with_capacity(t.len());
-    for c in t.chars() {
-        match c {
-            '&' => s.push_str("&amp;"),
-            '<' => s.push_str("&lt;"),
-            '>' => s.push_str("&gt;"),
-            '"' => s.push_str("&quot;"),
-            '\'' => s.push_str("&#39;"),
-            _ => s.push(c),
-        }
-    }
-    s
-}
 
-/// Escapes text for Markdown (one line, HTML-escaped so tags render as text, and the
-/// characters Markdown reads as emphasis, code, links or table cells backslashed).
-fn md(t: &str) -> String {
-    let mut s = String::with_capacity(t.len());
-    for c in html(t).chars() {
-        match c {
-            '\n' | '\r' => s.push(' '),
-            '\\' | '*' | '_' | '`' | '[' | ']' | '|' | '~' | '#' => {
-                s.push('\\');
-                s.push(c);
-            }
-            _ => s.push(c),
-        }
-    }
-    s
-}
 
 fn joined(items: &[String], escape: fn(&str) -> String) -> String {
     items
