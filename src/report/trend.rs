@@ -25,10 +25,12 @@ fn header(trend: &Trend) -> Vec<String> {
     h
 }
 
-/// Count and rate of each term, in header order.
-fn figures(row: &TrendRow) -> impl Iterator<Item = String> + '_ {
-    (0..row.counts.len())
-        .flat_map(move |i| [row.counts[i].to_string(), format!("{:.2}", row.per_10k(i))])
+/// Count and rate of each of `terms` terms, in header order (a missing count reads as 0).
+fn figures(row: &TrendRow, terms: usize) -> impl Iterator<Item = String> + '_ {
+    (0..terms).flat_map(move |i| {
+        let count = row.counts.get(i).copied().unwrap_or(0);
+        [count.to_string(), format!("{:.2}", row.per_10k(i))]
+    })
 }
 
 /// Display width: CJK and full-width characters take two terminal columns.
@@ -57,7 +59,7 @@ pub fn write_table(out: &mut impl Write, trend: &Trend) -> io::Result<()> {
             or_unknown(&row.year).to_string(),
             row.morphemes.to_string(),
         ];
-        line.extend(figures(row));
+        line.extend(figures(row, trend.terms.len()));
         table.push(line);
     }
     let cols = table[0].len();
@@ -100,7 +102,7 @@ pub fn write_csv(out: &mut impl Write, trend: &Trend) -> io::Result<()> {
             row.kind.clone(),
             row.morphemes.to_string(),
         ];
-        line.extend(figures(row));
+        line.extend(figures(row, trend.terms.len()));
         w.write_record(&line).map_err(io::Error::other)?;
     }
     w.flush()
@@ -149,12 +151,12 @@ td.n{text-align:right}\
 svg text{font-size:12px}\
 .note{color:#666;font-size:.85em}";
 
-/// Colour-blind-safe palette (Okabe–Ito plus greys); series cycle through it.
+/// Colour per organisation (Okabe–Ito, colour-blind-safe, then extras), cycling if there are more.
 const COLORS: &[&str] = &[
     "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442",
     "#999999", "#882255",
 ];
-/// Dash pattern per term, so terms stay apart when colours repeat.
+/// Dash pattern per term: colour tells the organisation, the dash the term.
 const DASHES: &[&str] = &["", "6 3", "2 3", "8 3 2 3"];
 
 const PLOT_LEFT: f64 = 60.0;
@@ -273,8 +275,16 @@ fn write_svg(s: &mut impl Write, trend: &Trend) -> io::Result<()> {
             )?;
         }
     }
+    let mut orgs: Vec<&str> = Vec::new();
     for (n, line) in series.iter().enumerate() {
-        let color = COLORS[n % COLORS.len()];
+        let org = match orgs.iter().position(|&o| o == line.org) {
+            Some(i) => i,
+            None => {
+                orgs.push(line.org);
+                orgs.len() - 1
+            }
+        };
+        let color = COLORS[org % COLORS.len()];
         let dash = DASHES[line.term % DASHES.len()];
         let label = format!("{}（{}）", trend.terms[line.term], or_unknown(line.org));
         let coords: Vec<(f64, f64)> = line
@@ -300,7 +310,7 @@ fn write_svg(s: &mut impl Write, trend: &Trend) -> io::Result<()> {
                 html(&label),
                 html(&r.year),
                 r.per_10k(line.term),
-                r.counts[line.term],
+                r.counts.get(line.term).copied().unwrap_or(0),
                 r.morphemes
             )?;
         }
@@ -355,7 +365,7 @@ pub fn write_html(out: &mut impl Write, trend: &Trend) -> io::Result<()> {
             html(or_unknown(&row.year)),
             row.morphemes
         )?;
-        for f in figures(row) {
+        for f in figures(row, trend.terms.len()) {
             write!(out, "<td class=\"n\">{f}</td>")?;
         }
         writeln!(out, "</tr>")?;
