@@ -1,4 +1,4 @@
-//! `kumiai compare`: the 新旧対照表 of two policy texts.
+//! `kumiai compare` (the 新旧対照表 of two policy texts) and `kumiai trend` (terms over years).
 
 use super::*;
 
@@ -86,6 +86,28 @@ pub(super) fn compare(
             let new_label = format!("{new_label}（{new_name}）");
             report::write_html(&mut out, &comparison, layout, &old_label, &new_label)?
         }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+pub(super) fn trend(
+    cli: &Cli,
+    terms: &[String],
+    format: TrendFormat,
+    warnings: &Warnings,
+) -> Result<(), Failure> {
+    let (manifest, docs) = load_corpus(&cli.corpus, warnings)?;
+    let analyzer = analyzer(cli, Some(&manifest))?;
+    let trend = crate::trend::trend(&docs, terms, &analyzer, warnings);
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    use crate::report::trend as report;
+    match format {
+        TrendFormat::Table => report::write_table(&mut out, &trend)?,
+        TrendFormat::Csv => report::write_csv(&mut out, &trend)?,
+        TrendFormat::Json => report::write_json(&mut out, &trend)?,
+        TrendFormat::Html => report::write_html(&mut out, &trend)?,
     }
     out.flush()?;
     Ok(())

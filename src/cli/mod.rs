@@ -117,6 +117,15 @@ enum Command {
         #[arg(long, value_enum, default_value_t = CompareLayout::NewOld)]
         layout: CompareLayout,
     },
+    /// Frequency of terms per organisation and year (raw and per 10,000 morphemes).
+    ///
+    /// Example: kumiai trend 自治労 自治労連 未加入者 --format html > trend.html
+    Trend {
+        #[arg(required = true)]
+        terms: Vec<String>,
+        #[arg(long, value_enum, default_value_t = TrendFormat::Table)]
+        format: TrendFormat,
+    },
     /// Print every unit (sentence or survey answer) of the corpus with its provenance.
     Units {
         #[arg(long, value_enum, default_value_t = UnitsFormat::Text)]
@@ -161,6 +170,14 @@ enum CompareFormat {
 enum CompareLayout {
     NewOld,
     OldNew,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum TrendFormat {
+    Table,
+    Csv,
+    Json,
+    Html,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -234,6 +251,7 @@ pub fn run() -> ExitCode {
             *layout,
             &warnings,
         ),
+        Command::Trend { terms, format } => compare::trend(&cli, terms, *format, &warnings),
         Command::Units { format } => corpus::units(&cli, *format, &warnings),
         Command::Survey {
             file,
