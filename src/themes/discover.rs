@@ -1,0 +1,574 @@
+//! Theme discovery: communities of a term co-occurrence graph, then the units that use them.
+//!
+//! Why a term graph rather than clustering units: one survey answer often says several
+//! things (a 単組's 悩み can be about the competing union *and* about young staff refusing),
+//! so a unit must be able to belong to several themes, which a partition of units cannot
+//! express; and the graph has one node per recurring term, so its cost grows with the
+//! vocabulary, not with the square of the number of units. Edges join terms that share at
+//! least `min_cooccurrence` units, weighted by Jaccard over units; communities come from
+//! Louvain (modularity with a resolution parameter) visiting nodes in a seeded, fixed order,
+//! so the result is deterministic. A unit joins every community of which it uses two terms.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use rayon::prelude::*;
+
+use crate::themes::model::{Quote, Theme, ThemeUnit};
+use crate::themes::terms::Terms;
+
+/// Tuning of [`discover`]; the defaults were measured on the bundled 自治労 survey.
+#[derive(Debug, Clone)]
+pub struct DiscoverOptions {
+    /// Seeds the order in which Louvain visits terms.
+    pub seed: u64,
+    /// Louvain resolution: higher gives more, smaller themes.
+    pub resolution: f64,
+    /// A term joins the graph only if it occurs in at least this many units …
+    pub min_units: usize,
+    /// … and in at most this share of them (組合 or 加入 everywhere say nothing specific).
+    pub max_unit_share: f64,
+    /// Two terms are linked only if they share at least this many units.
+    pub min_cooccurrence: usize,
+    /// Only a unit's best-scored terms count for co-occurrence, bounding the pairs per unit.
+    pub max_terms_per_unit: usize,
+    /// Terms listed per theme, and quotes per theme.
+    pub theme_terms: usize,
+    pub quotes: usize,
+}
+
+impl Default for DiscoverOptions {
+    fn default() -> Self {
+        Self {
+            seed: 0,
+            resolution: 1.0,
+            min_units: 2,
+            max_unit_share: 0.2,
+            min_cooccurrence: 2,
+            max_terms_per_unit: 24,
+            theme_terms: 8,
+            quotes: 3,
+        }
+    }
+}
+
+/// Discovers themes; returns (themes in two or more branches ranked by branch count then size,
+/// single-branch themes ranked by size).
+pub fn discover(
+    units: &[ThemeUnit],
+    terms: &Terms,
+    options: &DiscoverOptions,
+) -> (Vec<Theme>, Vec<Theme>) {
+    let n = units.len().min(terms.unit_terms.len());
+    if n == 0 {
+        return (Vec::new(), Vec::new());
+    }
+    let max_units = ((n as f64 * options.max_unit_share).ceil() as usize).max(options.min_units);
+    // Graph vocabulary: node index per term id.
+    let mut node_of: HashMap<u32, usize> = HashMap::new();
+    let mut term_of: Vec<u32> = Vec::new();
+    for (id, s) in terms.stats.iter().enumerate() {
+        if s.units >= options.min_units && s.units <= max_units {
+            node_of.insert(id as u32, term_of.len());
+            term_of.push(id as u32);
+        }
+    }
+    let unit_nodes: Vec<Vec<usize>> = terms.unit_terms[..n]
+        .iter()
+        .map(|ids| {
+            let mut v: Vec<usize> = ids
+                .iter()
+                .filter_map(|id| node_of.get(id).copied())
+                .collect();
+            v.sort_unstable();
+            v
+        })
+        .collect();
+
+    let graph = cooccurrence_graph(&unit_nodes, term_of.len(), options);
+    let community = louvain(&graph, options.resolution, options.seed);
+
+    let mut members: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for (node, &c) in community.iter().enumerate() {
+        members.entry(c).or_default().push(node);
+    }
+    let mut themes: Vec<Theme> = members
+        .values()
+        .filter_map(|nodes| {
+            build_theme(
+                units,
+                terms,
+                &unit_nodes,
+                &community,
+                nodes,
+                &term_of,
+                options,
+            )
+        })
+        .collect();
+    themes.sort_by(|a, b| {
+        b.branches
+            .len()
+            .cmp(&a.branches.len())
+            .then(b.size.cmp(&a.size))
+            .then_with(|| a.label.cmp(&b.label))
+    });
+    themes.into_iter().partition(|t| t.branches.len() >= 2)
+}
+
+/// Weighted adjacency lists of the term graph.
+type Graph = Vec<Vec<(usize, f64)>>;
+
+fn cooccurrence_graph(unit_nodes: &[Vec<usize>], nodes: usize, options: &DiscoverOptions) -> Graph {
+    let mut df = vec![0usize; nodes];
+    for v in unit_nodes {
+        for &t in v {
+            df[t] += 1;
+        }
+    }
+    // Node ids follow the term ranking, so the first ones are a unit's best-scored terms.
+    let pairs: HashMap<(usize, usize), usize> = unit_nodes
+        .par_iter()
+        .fold(
+            HashMap::new,
+            |mut acc: HashMap<(usize, usize), usize>, v| {
+                let v = &v[..v.len().min(options.max_terms_per_unit)];
+                for (i, &a) in v.iter().enumerate() {
+                    for &b in &v[i + 1..] {
+                        *acc.entry((a, b)).or_default() += 1;
+                    }
+                }
+                acc
+            },
+        )
+        .reduce(HashMap::new, |mut a, b| {
+            for (k, c) in b {
+                *a.entry(k).or_default() += c;
+            }
+            a
+        });
+    let mut graph: Graph = vec![Vec::new(); nodes];
+    let mut edges: Vec<((usize, usize), usize)> = pairs
+        .into_iter()
+        .filter(|&(_, c)| c >= options.min_cooccurrence)
+        .collect();
+    edges.sort_unstable();
+    for ((a, b), c) in edges {
+        let w = c as f64 / (df[a] + df[b] - c) as f64;
+        graph[a].push((b, w));
+        graph[b].push((a, w));
+    }
+    graph
+}
+
+/// Louvain community detection; returns the community of each node (dense ids).
+fn louvain(graph: &Graph, resolution: f64, seed: u64) -> Vec<usize> {
+    let mut assignment: Vec<usize> = (0..graph.len()).collect();
+    let mut level = graph.clone();
+    loop {
+        let (local, moved) = local_moving(&level, resolution, seed);
+        if !moved {
+            break;
+        }
+        for c in assignment.iter_mut() {
+            *c = local[*c];
+        }
+        let count = local.iter().max().map_or(0, |m| m + 1);
+        let mut next: Vec<BTreeMap<usize, f64>> = vec![BTreeMap::new(); count];
+        for (a, edges) in level.iter().enumerate() {
+            for &(b, w) in edges {
+                *next[local[a]].entry(local[b]).or_default() += w;
+            }
+        }
+        level = next.into_iter().map(|m| m.into_iter().collect()).collect();
+    }
+    assignment
+}
+
+/// One Louvain phase: moves nodes to the neighbouring community with the best modularity
+/// gain until none moves. Returns dense community ids and whether anything moved.
+fn local_moving(graph: &Graph, resolution: f64, seed: u64) -> (Vec<usize>, bool) {
+    let n = graph.len();
+    let degree: Vec<f64> = graph
+        .iter()
+        .map(|e| e.iter().map(|&(_, w)| w).sum())
+        .collect();
+    let m2: f64 = degree.iter().sum();
+    let mut community: Vec<usize> = (0..n).collect();
+    if m2 <= 0.0 {
+        return (community, false);
+    }
+    let mut total = degree.clone();
+    let order = shuffled(n, seed);
+    let mut moved_any = false;
+    for _ in 0..100 {
+        let mut moved = false;
+        for &i in &order {
+            let current = community[i];
+            let mut links: BTreeMap<usize, f64> = BTreeMap::new();
+            for &(j, w) in &graph[i] {
+                if j != i {
+                    *links.entry(community[j]).or_default() += w;
+                }
+            }
+            total[current] -= degree[i];
+            let gain = |c: usize, k_in: f64| k_in - resolution * total[c] * degree[i] / m2;
+            let mut best = (
+                current,
+                gain(current, links.get(&current).copied().unwrap_or(0.0)),
+            );
+            for (&c, &k_in) in &links {
+                let g = gain(c, k_in);
+                if g > best.1 + 1e-12 {
+                    best = (c, g);
+                }
+            }
+            total[best.0] += degree[i];
+            if best.0 != current {
+                community[i] = best.0;
+                moved = true;
+                moved_any = true;
+            }
+        }
+        if !moved {
+            break;
+        }
+    }
+    let mut dense: HashMap<usize, usize> = HashMap::new();
+    let ids = community
+        .iter()
+        .map(|&c| {
+            let next = dense.len();
+            *dense.entry(c).or_insert(next)
+        })
+        .collect();
+    (ids, moved_any)
+}
+
+/// 0..n in a seeded pseudo-random order (splitmix64 Fisher–Yates); seed 0 keeps 0..n, i.e.
+/// terms in ranking order.
+fn shuffled(n: usize, seed: u64) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..n).collect();
+    if seed == 0 {
+        return order;
+    }
+    let mut state = seed;
+    for i in (1..n).rev() {
+        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+        order.swap(i, (z % (i as u64 + 1)) as usize);
+    }
+    order
+}
+
+fn build_theme(
+    units: &[ThemeUnit],
+    terms: &Terms,
+    unit_nodes: &[Vec<usize>],
+    community: &[usize],
+    nodes: &[usize],
+    term_of: &[u32],
+    options: &DiscoverOptions,
+) -> Option<Theme> {
+    // A lone term is a word, not a theme.
+    if nodes.len() < 2 {
+        return None;
+    }
+    let c = community[nodes[0]];
+    let members: Vec<usize> = unit_nodes
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| v.iter().filter(|&&t| community[t] == c).count() >= 2)
+        .map(|(u, _)| u)
+        .collect();
+    if members.len() < 2 {
+        return None;
+    }
+    // Distinctive: used by many of the theme's units, rare elsewhere.
+    let n = unit_nodes.len() as f64;
+    let mut in_theme = vec![0usize; nodes.len()];
+    for &u in &members {
+        for (k, &t) in nodes.iter().enumerate() {
+            if unit_nodes[u].binary_search(&t).is_ok() {
+                in_theme[k] += 1;
+            }
+        }
+    }
+    let mut ranked: Vec<(f64, usize)> = nodes
+        .iter()
+        .zip(&in_theme)
+        .map(|(&t, &k)| {
+            let df = terms.stats[term_of[t] as usize].units as f64;
+            (k as f64 * (n / df).ln().max(0.1), t)
+        })
+        .collect();
+    ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    let top: Vec<String> = ranked
+        .iter()
+        .take(options.theme_terms)
+        .map(|&(_, t)| terms.stats[term_of[t] as usize].term.clone())
+        .collect();
+    let label = top.iter().take(3).cloned().collect::<Vec<_>>().join("・");
+    let branches: Vec<String> = members
+        .iter()
+        .map(|&u| units[u].branch.clone())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let quotes = quotes(units, &members, &top, options.quotes);
+    Some(Theme {
+        label: format!("「{label}」"),
+        terms: top,
+        size: members.len(),
+        branches,
+        units: members.iter().map(|&u| units[u].clone()).collect(),
+        quotes,
+    })
+}
+
+/// The shortest sentences carrying the most top terms, preferring branches not yet quoted.
+fn quotes(units: &[ThemeUnit], members: &[usize], top: &[String], limit: usize) -> Vec<Quote> {
+    let mut candidates: Vec<(usize, usize, &str, &str)> = Vec::new();
+    for &u in members {
+        for sentence in sentences(&units[u].norm) {
+            let hits = top.iter().filter(|t| sentence.contains(t.as_str())).count();
+            if hits > 0 {
+                candidates.push((hits, sentence.chars().count(), sentence, &units[u].branch));
+            }
+        }
+    }
+    candidates.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(b.2)));
+    let mut chosen: Vec<Quote> = Vec::new();
+    for pass in 0..2 {
+        for &(_, _, text, branch) in &candidates {
+            if chosen.len() >= limit {
+                return chosen;
+            }
+            let branch_quoted = chosen.iter().any(|q| q.branch == branch);
+            if (pass == 0 && branch_quoted) || chosen.iter().any(|q| q.text == text) {
+                continue;
+            }
+            chosen.push(Quote {
+                branch: branch.to_string(),
+                text: text.to_string(),
+            });
+        }
+    }
+    chosen
+}
+
+/// Complete sentences of a unit's normalized text (where the line breaks of PDF extraction
+/// are already joined): split after 。！？ and at line ends, bullets dropped.
+fn sentences(text: &str) -> impl Iterator<Item = &str> {
+    text.split_inclusive(['。', '！', '？', '!', '?', '\n'])
+        .map(|s| s.trim().trim_start_matches(['・', '･']).trim())
+        .filter(|s| s.chars().count() >= 4)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::analyze::Analyzer;
+    use crate::themes::terms::{Stopwords, extract};
+
+    /// The 単組 answers of the bundled survey, grouped by 単組.
+    fn survey_units() -> Vec<ThemeUnit> {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora");
+        let warnings = crate::warning::Warnings::default();
+        let manifest = crate::ingest::Manifest::load(&dir).expect("manifest");
+        crate::ingest::load_corpus(&dir, &manifest, &warnings)
+            .iter()
+            .filter(|d| d.id == "jichiro-survey-2024")
+            .flat_map(|d| crate::segment::segment(d, &warnings))
+            .map(|u| ThemeUnit {
+                doc: u.doc,
+                seq: u.seq,
+                branch: u.local.unwrap_or_default(),
+                question: u.question,
+                text: u.text,
+                norm: u.norm.text,
+            })
+            .collect()
+    }
+
+    fn run(units: &[ThemeUnit]) -> (Vec<Theme>, Vec<Theme>) {
+        let analyzer = Analyzer::new(&[]).expect("analyzer");
+        let terms = extract(units, &analyzer, &Stopwords::builtin());
+        discover(units, &terms, &DiscoverOptions::default())
+    }
+
+    /// Ground truth, read from corpora/jichiro-survey-2024.txt: per expected theme, the 単組
+    /// that say it (a distinctive part of the name) and the phrase of theirs that says it.
+    const EXPECTED: &[(&str, &[(&str, &str)])] = &[
+        (
+            "competing union wins the new hires",
+            &[
+                ("奥州", "競合組織が新採獲得のみ力を入れてくる"),
+                ("四日市", "ほぼ100%の新採者が競合単組に加入してしまう"),
+                ("八代", "競合単組のため毎回奪い合いになる"),
+                (
+                    "唐津",
+                    "直属の先輩職員からの勧誘に断れず加入してしまっている",
+                ),
+                ("西和賀", "出身地域(競合単組の旧町村)"),
+                ("庄原", "保育所職場は競合単組の勢力が強め"),
+            ],
+        ),
+        (
+            "new hires join no union",
+            &[
+                ("二本松", "入らない方が出ている"),
+                ("滋賀", "最終的にどちらにも加入しない"),
+                ("石岡", "若年層が加入しない"),
+                ("唐津", "未加入者が年々増えてきている"),
+                ("三次", "中途採用の方で加入を断るケースが増えている"),
+                ("津南", "採用者の組織加入率が低い"),
+            ],
+        ),
+        (
+            "no know-how or means to approach the unorganised",
+            &[
+                ("西和賀", "ノウハウが無く"),
+                ("三次", "どのようにアプローチすれば良いか分からない"),
+                ("日向", "声をかける機会を伺うことすら躊躇"),
+                ("四日市", "誰が未加入者かわからない"),
+                ("広島市", "声かけが難しい"),
+                ("二本松", "未加入の方に再度勧誘をすることは難しい"),
+                ("八代", "いくら説いても響かない"),
+            ],
+        ),
+        (
+            "officers too busy",
+            &[
+                ("西和賀", "本業に追われてしまい"),
+                ("四日市", "専従の役員がいないので、なかなか難しい"),
+                ("滋賀", "組合員の業務が忙しく、対話する時間がない"),
+                ("峡南", "多忙等により組織化の取り組みが充分出来ていない"),
+                ("横浜", "支部役員の減少"),
+            ],
+        ),
+        (
+            "information reaches workplaces late or is not read",
+            &[
+                ("奥州", "情報提供まで時間のかかる職場"),
+                ("二本松", "タイムリーな情報提供ができていない"),
+                ("三次", "発信した情報を読んでもらうか"),
+                ("八代", "伝えたいことが全員に行き渡っているかは不明"),
+                ("日向", "反応が薄く"),
+                ("西和賀", "情報発信が後回しになってしまう"),
+            ],
+        ),
+        (
+            "joint briefing sessions with the competing union",
+            &[
+                ("奥州", "採用初日に労連と合同で説明会"),
+                ("西和賀", "自治労と自治労連と同じ日に説明会"),
+                ("二本松", "両組合合同の説明会を開催"),
+                ("四日市", "新採説明会をお互いの組合で各30分程度"),
+                (
+                    "峡南",
+                    "自治労、競合組織の順番で、それぞれ5分程度、組合説明会",
+                ),
+            ],
+        ),
+        (
+            "青年部 / young members lead recruitment",
+            &[
+                ("奥州", "青年部が主体となり"),
+                ("南国", "青年部による歓迎会"),
+                ("八代", "ユース部主導によるパンフレットの配布"),
+                ("日向", "青年部、女性部合同であいさつ"),
+                ("唐津", "新採担当職員として若手職員を選定"),
+                ("滋賀", "若手による説明を実施"),
+            ],
+        ),
+        (
+            "appeal of 共済",
+            &[
+                ("奥州", "「じちろう共済」のアピール"),
+                ("二本松", "共済が充実している"),
+                ("県職労", "自治労共済の優位性"),
+                ("横浜", "じちろう共済や独自保障のアピール"),
+                ("四日市", "自治労共済や全国的な組織力をアピール"),
+                ("滋賀", "マイカー共済"),
+                ("南国", "共済制度が充実している"),
+                ("唐津", "自治労共済の推進"),
+                ("庄原", "共済制度などをわかりやすく伝える"),
+            ],
+        ),
+        (
+            "LINE / SNS for visibility",
+            &[
+                ("三条", "公式LINEによる活動報告"),
+                ("三次", "機関紙や公式lineを作成"),
+                ("広島市", "SNSでの情報発信"),
+                ("八代", "SNS等を利用したリアルタイムでの情報提供"),
+                ("唐津", "ラインやメルマガ"),
+            ],
+        ),
+    ];
+
+    /// Share of the expected (単組, phrase) evidence units that `theme` contains.
+    fn recall(theme: &Theme, evidence: &[(&str, &str)]) -> f64 {
+        let hit = evidence
+            .iter()
+            .filter(|(branch, phrase)| {
+                theme
+                    .units
+                    .iter()
+                    .any(|u| u.branch.contains(branch) && u.norm.contains(phrase))
+            })
+            .count();
+        hit as f64 / evidence.len() as f64
+    }
+
+    #[test]
+    fn ground_truth_phrases_exist() {
+        let units = survey_units();
+        for (name, evidence) in EXPECTED {
+            for (branch, phrase) in *evidence {
+                assert!(
+                    units
+                        .iter()
+                        .any(|u| u.branch.contains(branch) && u.norm.contains(phrase)),
+                    "{name}: no unit of {branch} says {phrase}"
+                );
+            }
+        }
+    }
+
+    /// The best specific theme per expected theme: (recall, label, its branch count). A theme
+    /// holding more than a quarter of all units says nothing specific and does not count.
+    fn best_matches(units: &[ThemeUnit], themes: &[Theme]) -> Vec<(f64, String, usize)> {
+        EXPECTED
+            .iter()
+            .map(|(_, evidence)| {
+                themes
+                    .iter()
+                    .filter(|t| t.size * 4 <= units.len())
+                    .map(|t| (recall(t, evidence), t.label.clone(), t.branches.len()))
+                    .max_by(|a, b| a.0.total_cmp(&b.0).then(b.2.cmp(&a.2)))
+                    .unwrap_or_default()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn recovers_the_expected_themes() {
+        let units = survey_units();
+        let (recurring, single) = run(&units);
+        let all: Vec<Theme> = recurring.into_iter().chain(single).collect();
+        let matches = best_matches(&units, &all);
+        let mut report = String::new();
+        for ((name, _), (r, label, branches)) in EXPECTED.iter().zip(&matches) {
+            report.push_str(&format!("{r:.2} {name}: {label} ({branches} 単組)\n"));
+        }
+        eprintln!("{report}");
+        let recovered = matches.iter().filter(|m| m.0 >= 0.5).count();
+        assert!(recovered >= 9, "recovered {recovered}/9\n{report}");
+    }
+}
