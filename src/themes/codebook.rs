@@ -1,0 +1,769 @@
+//! An analyst's codebook, in the spirit of KH Coder's coding rules:
+//!
+//! ```text
+//! # comment
+//! *競合組合に新採を取られる
+//! (競合 | 労連) & (新採 | 新規採用者) & (獲得 | "加入してしまう")
+//!
+//! *共済の魅力
+//! 共済
+//! ```
+//!
+//! `*name` starts a code; its rule is the non-comment lines up to the next `*`. Operands are
+//! words and "quoted phrases"; operators are `&`/`and`, `|`/`or`, `!`/`not` (so KH Coder's
+//! `and not` works), tightest first: not, and, or; parentheses group. Full-width forms
+//! (（）＆｜！＂) are accepted. A rule may continue on the next line after an operator or inside
+//! parentheses; otherwise separate lines are alternatives (an implicit `|`), so a list of words
+//! one per line reads naturally.
+//!
+//! A word matches a unit's morpheme by surface or base form (悩む matches 悩ん), or a run of
+//! whole morphemes (声かけ matches 声|か|け, 加入する matches 加入|し); a phrase matches the
+//! normalized text anywhere. Both are NFKC-normalized and ASCII letters match in any case.
+
+use std::collections::{BTreeSet, HashSet};
+use std::fmt;
+
+use unicode_normalization::UnicodeNormalization;
+
+use super::model::{CodeStat, CodeTable, Theme, ThemeUnit};
+use super::stats;
+use crate::analyze::Analyzer;
+
+pub struct Codebook {
+    pub codes: Vec<Code>,
+}
+
+pub struct Code {
+    pub name: String,
+    /// 1-based line of the `*name` line, to point the analyst back at the rule.
+    pub line: usize,
+    rule: Expr,
+}
+
+#[derive(Debug)]
+pub struct CodebookError {
+    pub line: usize,
+    /// 1-based, in characters.
+    pub column: usize,
+    pub message: String,
+}
+
+impl fmt::Display for CodebookError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "line {}, column {}: {}",
+            self.line, self.column, self.message
+        )
+    }
+}
+
+impl std::error::Error for CodebookError {}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Expr {
+    Word(String),
+    Phrase(String),
+    Not(Box<Expr>),
+    And(Vec<Expr>),
+    Or(Vec<Expr>),
+}
+
+/// Deeper nesting than this is surely a mistake, and would risk the stack.
+const MAX_DEPTH: usize = 100;
+
+pub fn parse(text: &str) -> Result<Codebook, CodebookError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut codes = Vec::new();
+    let mut names = HashSet::new();
+    // The code being read: name, line, column of its name, tokens of its rule so far.
+    let mut current: Option<(String, usize, usize, Vec<Token>)> = None;
+    for (i, raw) in text.lines().enumerate() {
+        let line = i + 1;
+        let trimmed = raw.trim_start();
+        if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with('＃') {
+            continue;
+        }
+        let indent = raw.chars().count() - trimmed.chars().count();
+        if let Some(name) = trimmed
+            .strip_prefix('*')
+            .or_else(|| trimmed.strip_prefix('＊'))
+        {
+            if let Some(code) = current.take() {
+                codes.push(finish(code)?);
+            }
+            let name = name.trim();
+            if name.is_empty() {
+                return Err(error(line, indent + 1, "a code needs a name after \"*\""));
+            }
+            if !names.insert(name.to_string()) {
+                return Err(error(
+                    line,
+                    indent + 2,
+                    format!("code \"{name}\" is defined twice"),
+                ));
+            }
+            current = Some((name.to_string(), line, indent + 2, Vec::new()));
+        } else {
+            let Some((_, _, _, tokens)) = current.as_mut() else {
+                return Err(error(
+                    line,
+                    indent + 1,
+                    "a rule before the first code: start a code with \"*name\"",
+                ));
+            };
+            lex_line(raw, line, tokens)?;
+        }
+    }
+    if let Some(code) = current.take() {
+        codes.push(finish(code)?);
+    }
+    Ok(Codebook { codes })
+}
+
+fn error(line: usize, column: usize, message: impl Into<String>) -> CodebookError {
+    CodebookError {
+        line,
+        column,
+        message: message.into(),
+    }
+}
+
+fn finish(
+    (name, line, column, tokens): (String, usize, usize, Vec<Token>),
+) -> Result<Code, CodebookError> {
+    if tokens.is_empty() {
+        return Err(error(
+            line,
+            column,
+            format!("code \"{name}\" has no rule: write words on the lines after it"),
+        ));
+    }
+    let tokens = join_lines(tokens);
+    let mut parser = Parser {
+        tokens: &tokens,
+        pos: 0,
+        depth: 0,
+    };
+    let rule = parser.or()?;
+    if let Some(t) = parser.peek() {
+        return Err(match t.kind {
+            Kind::Close => error(t.line, t.column, "\")\" without a matching \"(\""),
+            _ => error(
+                t.line,
+                t.column,
+                "expected an operator (& | !) between two terms",
+            ),
+        });
+    }
+    Ok(Code { name, line, rule })
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Kind {
+    Open,
+    Close,
+    And,
+    Or,
+    Not,
+    Word(String),
+    Phrase(String),
+    /// End of a rule line; removed by `join_lines`.
+    LineEnd,
+}
+
+#[derive(Debug, Clone)]
+struct Token {
+    kind: Kind,
+    line: usize,
+    column: usize,
+}
+
+fn lex_line(raw: &str, line: usize, out: &mut Vec<Token>) -> Result<(), CodebookError> {
+    let chars: Vec<char> = raw.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let column = i + 1;
+        let single = match c {
+            '(' | '（' => Some(Kind::Open),
+            ')' | '）' => Some(Kind::Close),
+            '&' | '＆' => Some(Kind::And),
+            '|' | '｜' => Some(Kind::Or),
+            '!' | '！' => Some(Kind::Not),
+            _ => None,
+        };
+        if let Some(kind) = single {
+            out.push(Token { kind, line, column });
+            i += 1;
+        } else if c.is_whitespace() {
+            i += 1;
+        } else if is_quote(c) {
+            let Some(len) = chars[i + 1..].iter().position(|&c| is_quote(c)) else {
+                return Err(error(line, column, "unclosed \" — add a closing quote"));
+            };
+            let phrase: String = chars[i + 1..i + 1 + len].iter().collect();
+            let phrase = normalize_term(&phrase);
+            if phrase.is_empty() {
+                return Err(error(line, column, "empty \"\" phrase"));
+            }
+            out.push(Token {
+                kind: Kind::Phrase(phrase),
+                line,
+                column,
+            });
+            i += len + 2;
+        } else {
+            let len = chars[i..]
+                .iter()
+                .position(|&c| c.is_whitespace() || is_quote(c) || "()（）&＆|｜!！".contains(c))
+                .unwrap_or(chars.len() - i);
+            let word: String = chars[i..i + len].iter().collect();
+            let kind = match word.to_ascii_lowercase().as_str() {
+                "and" => Kind::And,
+                "or" => Kind::Or,
+                "not" => Kind::Not,
+                _ => Kind::Word(normalize_term(&word)),
+            };
+            out.push(Token { kind, line, column });
+            i += len;
+        }
+    }
+    out.push(Token {
+        kind: Kind::LineEnd,
+        line,
+        column: chars.len() + 1,
+    });
+    Ok(())
+}
+
+fn is_quote(c: char) -> bool {
+    c == '"' || c == '＂'
+}
+
+/// As the matching view is normalized: NFKC, whitespace runs as one space, ASCII lower case.
+fn normalize_term(s: &str) -> String {
+    let nfkc: String = s.nfkc().collect();
+    nfkc.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_ascii_lowercase()
+}
+
+/// Drops line ends, turning one between two complete terms outside parentheses into `|`.
+/// Line ends stay meaningful only there, so the last one (always present) is dropped too.
+fn join_lines(tokens: Vec<Token>) -> Vec<Token> {
+    let mut out: Vec<Token> = Vec::with_capacity(tokens.len());
+    let mut depth = 0usize;
+    let mut pending_break = false;
+    for t in tokens {
+        match t.kind {
+            Kind::LineEnd => {
+                pending_break = true;
+                continue;
+            }
+            Kind::Open => depth += 1,
+            Kind::Close => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        let ends_term = out
+            .last()
+            .is_some_and(|p| matches!(p.kind, Kind::Word(_) | Kind::Phrase(_) | Kind::Close));
+        let starts_term = matches!(
+            t.kind,
+            Kind::Word(_) | Kind::Phrase(_) | Kind::Open | Kind::Not
+        );
+        // `depth` already counts an opening parenthesis on this token.
+        let outside = depth == usize::from(t.kind == Kind::Open);
+        if pending_break && ends_term && starts_term && outside {
+            out.push(Token {
+                kind: Kind::Or,
+                line: t.line,
+                column: t.column,
+            });
+        }
+        pending_break = false;
+        out.push(t);
+    }
+    out
+}
+
+struct Parser<'a> {
+    tokens: &'a [Token],
+    pos: usize,
+    depth: usize,
+}
+
+impl Parser<'_> {
+    fn peek(&self) -> Option<&Token> {
+        self.tokens.get(self.pos)
+    }
+
+    fn eat(&mut self, kind: &Kind) -> bool {
+        let hit = self.peek().is_some_and(|t| &t.kind == kind);
+        if hit {
+            self.pos += 1;
+        }
+        hit
+    }
+
+    fn or(&mut self) -> Result<Expr, CodebookError> {
+        let mut terms = vec![self.and()?];
+        while self.eat(&Kind::Or) {
+            terms.push(self.and()?);
+        }
+        Ok(if terms.len() == 1 {
+            terms.remove(0)
+        } else {
+            Expr::Or(terms)
+        })
+    }
+
+    fn and(&mut self) -> Result<Expr, CodebookError> {
+        let mut terms = vec![self.unary()?];
+        while self.eat(&Kind::And) {
+            terms.push(self.unary()?);
+        }
+        Ok(if terms.len() == 1 {
+            terms.remove(0)
+        } else {
+            Expr::And(terms)
+        })
+    }
+
+    fn unary(&mut self) -> Result<Expr, CodebookError> {
+        // Count negations iteratively: a long run of `!` must not recurse.
+        let mut negate = false;
+        while self.eat(&Kind::Not) {
+            negate = !negate;
+        }
+        let term = self.primary()?;
+        Ok(if negate {
+            Expr::Not(Box::new(term))
+        } else {
+            term
+        })
+    }
+
+    fn primary(&mut self) -> Result<Expr, CodebookError> {
+        let Some(t) = self.peek().cloned() else {
+            let (line, column) = self.end_position();
+            return Err(error(
+                line,
+                column,
+                "the rule ends where a word, \"phrase\" or \"(\" was expected",
+            ));
+        };
+        self.pos += 1;
+        match t.kind {
+            Kind::Word(w) => Ok(Expr::Word(w)),
+            Kind::Phrase(p) => Ok(Expr::Phrase(p)),
+            Kind::Open => {
+                self.depth += 1;
+                if self.depth > MAX_DEPTH {
+                    return Err(error(t.line, t.column, "parentheses nested too deeply"));
+                }
+                let inner = self.or()?;
+                if !self.eat(&Kind::Close) {
+                    return Err(match self.peek() {
+                        Some(next) => error(
+                            next.line,
+                            next.column,
+                            "expected an operator (& | !) between two terms",
+                        ),
+                        None => error(t.line, t.column, "unclosed \"(\" — add a matching \")\""),
+                    });
+                }
+                self.depth -= 1;
+                Ok(inner)
+            }
+            Kind::Close => Err(error(
+                t.line,
+                t.column,
+                "expected a word, \"phrase\" or \"(\" before \")\"",
+            )),
+            Kind::And | Kind::Or | Kind::Not | Kind::LineEnd => Err(error(
+                t.line,
+                t.column,
+                "expected a word, \"phrase\" or \"(\" before this operator",
+            )),
+        }
+    }
+
+    /// Just after the last token, for errors at the end of a rule.
+    fn end_position(&self) -> (usize, usize) {
+        self.tokens.last().map_or((0, 0), |t| {
+            let width = match &t.kind {
+                Kind::Word(w) => w.chars().count(),
+                Kind::Phrase(p) => p.chars().count() + 2,
+                _ => 1,
+            };
+            (t.line, t.column + width)
+        })
+    }
+}
+
+/// What a rule is evaluated against: a unit's morphemes (surfaces and base forms, as analysed)
+/// and its normalized text.
+pub struct UnitFeatures {
+    /// The normalized text with ASCII letters lower-cased (byte offsets unchanged).
+    text: String,
+    /// Sorted byte offsets where morphemes start and end, for whole-morpheme runs.
+    starts: Vec<usize>,
+    ends: Vec<usize>,
+    /// Every surface and base form.
+    morphemes: HashSet<String>,
+    /// (start, base form) of inflected morphemes, so that 加入する matches 加入|し.
+    inflected: Vec<(usize, String)>,
+}
+
+impl UnitFeatures {
+    pub fn new(norm: &str, analyzer: &Analyzer) -> Self {
+        let tokens = analyzer.tokenize(norm);
+        let mut morphemes = HashSet::new();
+        let mut inflected = Vec::new();
+        for t in &tokens {
+            let surface = t.surface.to_ascii_lowercase();
+            let base = t.base_form().to_ascii_lowercase();
+            if base != surface {
+                inflected.push((t.start, base.clone()));
+                morphemes.insert(base);
+            }
+            morphemes.insert(surface);
+        }
+        let mut starts: Vec<usize> = tokens.iter().map(|t| t.start).collect();
+        let mut ends: Vec<usize> = tokens.iter().map(|t| t.end).collect();
+        starts.sort_unstable();
+        ends.sort_unstable();
+        Self {
+            text: norm.to_ascii_lowercase(),
+            starts,
+            ends,
+            morphemes,
+            inflected,
+        }
+    }
+
+    fn is_start(&self, i: usize) -> bool {
+        self.starts.binary_search(&i).is_ok()
+    }
+
+    fn has_word(&self, word: &str) -> bool {
+        if word.is_empty() {
+            return false;
+        }
+        if self.morphemes.contains(word) {
+            return true;
+        }
+        let mut from = 0;
+        while let Some(p) = self.text[from..].find(word) {
+            let start = from + p;
+            if self.is_start(start) && self.ends.binary_search(&(start + word.len())).is_ok() {
+                return true;
+            }
+            from = start + self.text[start..].chars().next().map_or(1, char::len_utf8);
+        }
+        // A run ending in an inflected morpheme, written with that morpheme's base form.
+        self.inflected.iter().any(|(start, base)| {
+            word.strip_suffix(base.as_str()).is_some_and(|prefix| {
+                start
+                    .checked_sub(prefix.len())
+                    .is_some_and(|s| self.text.get(s..*start) == Some(prefix) && self.is_start(s))
+            })
+        })
+    }
+}
+
+impl Code {
+    pub fn matches(&self, unit: &UnitFeatures) -> bool {
+        eval(&self.rule, unit)
+    }
+}
+
+fn eval(e: &Expr, unit: &UnitFeatures) -> bool {
+    match e {
+        Expr::Word(w) => unit.has_word(w),
+        Expr::Phrase(p) => unit.text.contains(p.as_str()),
+        Expr::Not(e) => !eval(e, unit),
+        Expr::And(es) => es.iter().all(|e| eval(e, unit)),
+        Expr::Or(es) => es.iter().any(|e| eval(e, unit)),
+    }
+}
+
+/// Counts per code and the code × group cross-tab (groups = distinct `ThemeUnit::branch`,
+/// sorted): row %, Pearson χ² (df, p), adjusted standardized residuals per cell, and where some
+/// expected count is below 5 Fisher's exact test (Fisher–Freeman–Halton for 2 × k: exact
+/// enumeration up to 2 000 000 tables, else a seeded 10 000-draw Monte Carlo estimate; see
+/// [`stats::fisher_freeman_halton`]). Units matched by no code are counted as uncoded (コード無し).
+/// `features[i]` describes `units[i]`; units without features count as matching nothing.
+pub fn tabulate(codebook: &Codebook, units: &[ThemeUnit], features: &[UnitFeatures]) -> CodeTable {
+    let groups: Vec<String> = units
+        .iter()
+        .map(|u| u.branch.clone())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let column: Vec<usize> = units
+        .iter()
+        .map(|u| groups.binary_search(&u.branch).unwrap_or(0))
+        .collect();
+    let mut group_units = vec![0; groups.len()];
+    for &g in &column {
+        group_units[g] += 1;
+    }
+    let mut coded = vec![false; units.len()];
+    let codes = codebook
+        .codes
+        .iter()
+        .map(|code| {
+            let mut counts = vec![0; groups.len()];
+            for (i, f) in features.iter().enumerate().take(units.len()) {
+                if code.matches(f) {
+                    counts[column[i]] += 1;
+                    coded[i] = true;
+                }
+            }
+            let total: usize = counts.iter().sum();
+            let (chi2, df, p) = stats::chi2_test(&counts, &group_units);
+            let fisher_p = (df > 0 && stats::expected_counts_small(&counts, &group_units))
+                .then(|| stats::fisher_freeman_halton(&counts, &group_units));
+            CodeStat {
+                code: code.name.clone(),
+                units: total,
+                groups: counts.iter().filter(|&&c| c > 0).count(),
+                row_percent: counts
+                    .iter()
+                    .map(|&c| {
+                        if total == 0 {
+                            0.0
+                        } else {
+                            100.0 * c as f64 / total as f64
+                        }
+                    })
+                    .collect(),
+                residuals: stats::adjusted_residuals(&counts, &group_units),
+                counts,
+                chi2,
+                df,
+                p,
+                fisher_p,
+            }
+        })
+        .collect();
+    CodeTable {
+        groups,
+        group_units,
+        codes,
+        uncoded: coded.iter().filter(|&&c| !c).count(),
+    }
+}
+
+/// Top terms per suggested code: enough to catch the theme, few enough to edit.
+const SUGGESTED_TERMS: usize = 5;
+
+/// Writes discovered themes as a starter codebook the analyst can edit (`--suggest-codebook`):
+/// one code per theme, named by its label, rule = OR of its top terms. Always parses.
+pub fn suggest(themes: &[Theme]) -> String {
+    let mut out = String::from(
+        "# Starter codebook from `kumiai themes`: one code per theme, its rule the OR of its top\n\
+         # terms. Rename codes, refine rules with & (and), | (or), ! (not), parentheses and\n\
+         # \"quoted phrases\", then run `kumiai themes --codebook FILE`.\n",
+    );
+    let mut names = HashSet::new();
+    for (i, theme) in themes.iter().enumerate() {
+        let terms: Vec<String> = theme
+            .terms
+            .iter()
+            .filter_map(|t| rule_term(t))
+            .take(SUGGESTED_TERMS)
+            .collect();
+        if terms.is_empty() {
+            continue;
+        }
+        let base = theme.label.split_whitespace().collect::<Vec<_>>().join(" ");
+        let base = if base.is_empty() {
+            format!("テーマ{}", i + 1)
+        } else {
+            base
+        };
+        let mut name = base.clone();
+        let mut n = 2;
+        while !names.insert(name.clone()) {
+            name = format!("{base} ({n})");
+            n += 1;
+        }
+        out.push_str(&format!(
+            "\n# {} units in {} groups\n*{name}\n{}\n",
+            theme.size,
+            theme.branches.len(),
+            terms.join(" | ")
+        ));
+    }
+    out
+}
+
+/// A term as a rule operand: bare when it lexes as one word, else quoted; None when it cannot
+/// be written (it contains a quote) or is blank.
+fn rule_term(term: &str) -> Option<String> {
+    let term = term.split_whitespace().collect::<Vec<_>>().join(" ");
+    if term.is_empty() || term.chars().any(is_quote) {
+        return None;
+    }
+    let bare = !term
+        .chars()
+        .any(|c| c == ' ' || "()（）&＆|｜!！".contains(c))
+        && !matches!(term.to_ascii_lowercase().as_str(), "and" | "or" | "not")
+        && !term.starts_with(['#', '＃', '*', '＊']);
+    Some(if bare { term } else { format!("\"{term}\"") })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+    use std::path::Path;
+    use std::sync::LazyLock;
+
+    static ANALYZER: LazyLock<Analyzer> = LazyLock::new(|| Analyzer::new(&[]).unwrap());
+
+    fn features(text: &str) -> UnitFeatures {
+        UnitFeatures::new(text, &ANALYZER)
+    }
+
+    fn code(rule: &str) -> Code {
+        parse(&format!("*c\n{rule}")).unwrap().codes.remove(0)
+    }
+
+    fn err(text: &str) -> (usize, usize, String) {
+        let e = parse(text).err().unwrap();
+        (e.line, e.column, e.message)
+    }
+
+    #[test]
+    fn parses_codes_comments_and_operators() {
+        let cb = parse(
+            "# comment\n\n*競合組合に新採を取られる\n(競合 | 労連 | 自治労連) & (新採 | 新規採用者 | 新人) & (加入 | 取ら | 獲得)\n\n*共済の魅力\n  # indented comment\n共済\n",
+        )
+        .unwrap();
+        let names: Vec<_> = cb.codes.iter().map(|c| (c.name.as_str(), c.line)).collect();
+        assert_eq!(names, [("競合組合に新採を取られる", 3), ("共済の魅力", 6)]);
+        assert_eq!(cb.codes[1].rule, Expr::Word("共済".into()));
+        // Keyword spellings, KH Coder's `and not`, and full-width operators agree.
+        let a = code("a & !b | c").rule;
+        assert_eq!(code("a and not b or c").rule, a);
+        assert_eq!(code("A AND NOT B OR C").rule, a);
+        assert_eq!(code("ａ　＆　！ｂ｜Ｃ").rule, a);
+        assert_eq!(
+            a,
+            Expr::Or(vec![
+                Expr::And(vec![
+                    Expr::Word("a".into()),
+                    Expr::Not(Box::new(Expr::Word("b".into())))
+                ]),
+                Expr::Word("c".into()),
+            ])
+        );
+        assert_eq!(
+            code("\"and\" & \"自治労  共済\"").rule,
+            Expr::And(vec![
+                Expr::Phrase("and".into()),
+                Expr::Phrase("自治労 共済".into())
+            ])
+        );
+    }
+
+    #[test]
+    fn lines_are_alternatives_unless_the_rule_continues() {
+        let one_per_line = code("共済\nLINE\n").rule;
+        assert_eq!(one_per_line, code("共済 | LINE").rule);
+        assert_eq!(code("(a |\n b) &\n c").rule, code("(a | b) & c").rule);
+        assert_eq!(code("a\n& b").rule, code("a & b").rule);
+        assert_eq!(code("a\n!b").rule, code("a | !b").rule);
+        // Inside parentheses a line break is not an operator.
+        assert_eq!(err("*c\n(a\nb)").0, 3);
+        assert_eq!(err("*c\n(a\n(b))").1, 1);
+    }
+
+    #[test]
+    fn errors_name_line_and_column() {
+        let cases: &[(&str, (usize, usize, &str))] = &[
+            ("共済\n", (1, 1, "before the first code")),
+            ("*\n共済", (1, 1, "needs a name")),
+            ("*a\n\n*b\nx", (1, 2, "no rule")),
+            ("*a\nx\n*a\ny", (3, 2, "defined twice")),
+            ("*a\n(競合 | 労連", (2, 1, "unclosed \"(\"")),
+            ("*a\n競合 | 労連)", (2, 8, "without a matching")),
+            ("*a\n競合 労連", (2, 4, "expected an operator")),
+            ("*a\n競合 &", (2, 5, "rule ends")),
+            ("*a\n競合 & | 労連", (2, 6, "before this operator")),
+            ("*a\n()", (2, 2, "before \")\"")),
+            ("*a\n  \"未加入", (2, 3, "unclosed \"")),
+            ("*a\n\"\"", (2, 1, "empty")),
+        ];
+        for (text, (line, column, message)) in cases {
+            let (l, c, m) = err(text);
+            assert_eq!((l, c), (*line, *column), "{text:?}: {m}");
+            assert!(m.contains(message), "{text:?}: {m}");
+        }
+        let e = parse("*a\n競合 労連").err().unwrap();
+        assert_eq!(
+            e.to_string(),
+            "line 2, column 4: expected an operator (& | !) between two terms"
+        );
+    }
+
+    #[test]
+    fn the_parser_never_panics() {
+        let pieces = [
+            "*", "*a", "\n", "#", "(", ")", "（", "）", "&", "|", "!", "＆", "\"", "＂", " ", "　",
+            "and", "not", "or", "共済", "ａ", "\u{feff}", "𠮷", "e\u{301}", "\r\n",
+        ];
+        // A fixed pseudo-random walk over the pieces: thousands of malformed codebooks.
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..20_000 {
+            let mut text = String::new();
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let len = (state % 24) as usize;
+            for k in 0..len {
+                let x = state.rotate_left(k as u32 * 5);
+                text.push_str(pieces[(x % pieces.len() as u64) as usize]);
+            }
+            if let Ok(cb) = parse(&text) {
+                let f = features("共済");
+                cb.codes.iter().for_each(|c| {
+                    c.matches(&f);
+                });
+            }
+        }
+        let deep = format!("*a\n{}x{}", "(".repeat(10_000), ")".repeat(10_000));
+        assert!(err(&deep).2.contains("too deeply"));
+        assert!(code(&format!("{}x", "!".repeat(100_001))).matches(&features("y")));
+    }
+
+    #[test]
+    fn words_match_morphemes_base_forms_and_runs() {
+        let unit =
+            features("新規採用者組織化で悩んでいることは声かけが難しいこと。公式LINEで発信。");
+        for (rule, expected) in [
+            ("悩む", true),      // base form of 悩ん
+            ("悩ん", true),      // surface
+            ("声かけ", true),    // run 声|か|け
+            ("組織", false),     // only part of the morpheme 組織化
+            ("用者", false),     // not on morpheme boundaries
+            ("line", true),      // ASCII in any case
+            ("ＬＩＮＥ", true),  // NFKC
+            ("発信する", false), // 発信。 is not inflected here
+            ("\"規採\"", true),  // phrases match anywhere
+            ("難しい & !自治労", true),
+            ("難しい & 自治労", false),
+        ] {
+            assert_eq!(code(rule).matches(&unit), expected, "{rule}");
+        }
+        // A word written in base form matches an inflected run: 加入する ~ 加入|し.
+        assert!(code("加入する").matches(&features("若年層が加入しない。")));
+        assert!(!code("加入する").matches(&features("加入")));
+        assert!(!code("x").matches(&features("")));
+    }
+}
