@@ -276,3 +276,51 @@ fn is_term(term: &str, stopwords: &Stopwords) -> bool {
 fn is_kanji(c: char) -> bool {
     matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' | '\u{F900}'..='\u{FAFF}')
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unit(branch: &str, text: &str) -> ThemeUnit {
+        ThemeUnit {
+            doc: "d".into(),
+            seq: 0,
+            branch: branch.into(),
+            question: None,
+            text: text.into(),
+            norm: text.into(),
+        }
+    }
+
+    #[test]
+    fn compounds_base_forms_and_filters() {
+        let analyzer = Analyzer::new(&[]).expect("analyzer");
+        let units = [
+            unit("A", "競合単組との差別化で悩んでいること。2024年は3回。"),
+            unit("B", "競合組織が強く、新規採用者組織化が難しい。"),
+        ];
+        let terms = extract(&units, &analyzer, &Stopwords::builtin());
+        let has = |w: &str| terms.stats.iter().any(|s| s.term == w);
+        for w in [
+            "競合単組",
+            "競合",
+            "新規採用者組織化",
+            "組織化",
+            "悩む",
+            "難しい",
+        ] {
+            assert!(has(w), "{w} missing");
+        }
+        for w in ["こと", "する", "2024", "3"] {
+            assert!(!has(w), "{w} kept");
+        }
+        let competing = terms.stats.iter().find(|s| s.term == "競合");
+        assert_eq!(competing.map(|s| (s.units, s.groups)), Some((2, 2)));
+        assert!(
+            terms
+                .unit_terms
+                .iter()
+                .all(|v| v.windows(2).all(|w| w[0] < w[1]))
+        );
+    }
+}
