@@ -1,7 +1,7 @@
 //! kumiai: Japanese labour-union documents in, answers out.
 //!
 //! The pipeline stages, one module each, in the order data flows:
-//! [`ingest`] → [`normalize`] → [`segment`] → [`analyze`] → [`index`] → [`search`] / [`compare`] / [`trend`] → [`report`].
+//! [`ingest`] → [`normalize`] → [`segment`] → [`analyze`] → [`index`] → [`search`] / [`themes`] / [`compare`] / [`trend`] → [`report`].
 //! The types passed between stages are the contracts: [`ingest::Document`],
 //! [`segment::Unit`], [`analyze::Token`], [`search::Hit`].
 
@@ -14,5 +14,6 @@ pub mod normalize;
 pub mod report;
 pub mod search;
 pub mod segment;
+pub mod themes;
 pub mod trend;
 pub mod warning;

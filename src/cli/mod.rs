@@ -17,6 +17,7 @@ use crate::warning::{Warning, Warnings};
 mod compare;
 mod corpus;
 mod search;
+mod themes;
 
 /// Exit status when the work completed but some input was skipped or repaired.
 const EXIT_WARNINGS: u8 = 1;
@@ -94,6 +95,21 @@ enum Command {
         /// Space-separated surfaces, one line per input line.
         #[arg(long)]
         wakati: bool,
+    },
+    /// Recurring themes across branches (単組・県本部) with quotes, and the analyst's codebook.
+    ///
+    /// Examples:
+    ///   kumiai themes
+    ///   kumiai themes --question 新規採用者組織化で悩んでいること --by 県本部
+    ///   kumiai themes --codebook codebooks/recruitment.txt --format html --out themes.html
+    ///   kumiai themes --query 未加入者 --suggest-codebook my-codes.txt
+    Themes(themes::ThemesArgs),
+    /// The batch job: theme report for the survey, term lists per document, index.html.
+    ///
+    /// Example: kumiai report --out reports/
+    Report {
+        #[arg(long, default_value = "reports")]
+        out: PathBuf,
     },
     /// 新旧対照表: what changed between two policy texts, sentence by sentence, with keyness.
     ///
@@ -236,6 +252,8 @@ pub fn run() -> ExitCode {
             &warnings,
         ),
         Command::Tokenize { text, wakati } => corpus::tokenize(&cli, text.as_deref(), *wakati),
+        Command::Themes(args) => themes::themes(&cli, args, &warnings),
+        Command::Report { out } => themes::batch_report(&cli, out, &warnings),
         Command::Compare {
             old,
             new,

@@ -4,6 +4,7 @@ pub mod compare;
 pub mod hits;
 
 pub mod survey;
+pub mod themes;
 pub mod trend;
 
 use std::io::{self, Write};
