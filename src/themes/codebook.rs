@@ -622,6 +622,8 @@ mod tests {
     use super::*;
     use std::collections::BTreeMap;
     use std::path::Path;
+
+    use crate::warning::Warnings;
     use std::sync::LazyLock;
 
     static ANALYZER: LazyLock<Analyzer> = LazyLock::new(|| Analyzer::new(&[]).unwrap());
@@ -765,5 +767,303 @@ mod tests {
         assert!(code("加入する").matches(&features("若年層が加入しない。")));
         assert!(!code("加入する").matches(&features("加入")));
         assert!(!code("x").matches(&features("")));
+    }
+
+    /// The survey's answers as theme units grouped by 単組, with their features.
+    fn survey_units() -> (Vec<ThemeUnit>, Vec<UnitFeatures>) {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora");
+        let warnings = Warnings::default();
+        let manifest = crate::ingest::Manifest::load(&root).unwrap();
+        let rel = Path::new("jichiro-survey-2024.txt");
+        let doc = crate::ingest::load_corpus_file(&root, rel, &manifest, &warnings).unwrap();
+        let units: Vec<ThemeUnit> = crate::segment::segment(&doc, &warnings)
+            .into_iter()
+            .map(|u| ThemeUnit {
+                doc: u.doc,
+                seq: u.seq,
+                branch: u.local.unwrap_or_default(),
+                question: u.question,
+                text: u.text,
+                norm: u.norm.text,
+            })
+            .collect();
+        let features = units.iter().map(|u| features(&u.norm)).collect();
+        (units, features)
+    }
+
+    /// The shipped example codebook.
+    const RECRUITMENT: &str = include_str!("../../codebooks/recruitment.txt");
+
+    /// Which 単組 say what each code means, read off the survey by hand (evidence quoted), and
+    /// the extra 単組 the rule is known to match, with why.
+    struct Truth {
+        code: &'static str,
+        expected: &'static [&'static str],
+        extra: &'static [&'static str],
+    }
+
+    const TRUTH: &[Truth] = &[
+        Truth {
+            code: "競合組合に新採を取られる",
+            expected: &[
+                "自治労奥州市職員労働組合", // 競合組織が新採獲得のみ力を入れて…釣られてしまう新採用者が多い
+                "自治労西和賀町職員労働組合", // 出身地域(競合単組の旧町村)や…好き嫌いで選ばれてしまって
+                "自治労四日市労働組合",       // ほぼ100%の新採者が競合単組に加入してしまう
+                "自治労唐津市職労", // 競合組合員が在籍する職場では…勧誘に断れず加入してしまっている
+                "八代市職員労働組合", // 競合単組のため毎回奪い合いになる
+            ],
+            extra: &[],
+        },
+        Truth {
+            code: "新採がどこにも加入しない",
+            expected: &[
+                "自治労滋賀県職員労働組合", // 最終的にどちらにも加入しない
+                "二本松市職労", // 必ずどちらかの組合に入るようお願いしているが、入らない方が出ている
+                "石岡市職員組合", // 若年層が加入しない
+                "三次市職員労働組合", // 中途採用の方で加入を断るケースが増えている
+                "津南町職労",   // 社会経験枠での採用者の組織加入率が低い
+                "自治労唐津市職労", // 社会人を経験した職員の未加入者が増加
+                "日向市職労",   // なかなか前向きな返事がもらえず…組合加入が遠のいてしまっている
+            ],
+            // Both say people refuse to join any union, of 未加入者 rather than new hires:
+            // 四日市「何を言われても組合に入らないという意思が固い」,
+            // 庄原「経済的な理由で加入しないと言われること」.
+            extra: &["自治労四日市労働組合", "自治労庄原市職員労働組合"],
+        },
+        Truth {
+            code: "未組織へのアプローチのノウハウ・手段がない",
+            expected: &[
+                "自治労西和賀町職員労働組合", // どのように組織化をしていけばよいかノウハウが無く
+                "三次市職員労働組合",         // どのようにアプローチすれば良いか分からない
+                "自治労四日市労働組合",       // 誰が未加入者かわからない
+                "日向市職労",                 // 声をかける機会を伺うことすら躊躇してしまっている
+                "自治労広島市労働組合",       // 声かけが難しい
+                "二本松市職労",               // 未加入の方に再度勧誘をすることは難しい
+            ],
+            // 唐津 says it too: 組合が二つあることで、若手先輩職員からの声掛けが難しい.
+            // 奥州 is a false positive: one long answer has 声がけ (members' waning
+            // involvement) and, sentences later, メールでのやり取りが難しい.
+            extra: &["自治労唐津市職労", "自治労奥州市職員労働組合"],
+        },
+        Truth {
+            code: "役員が多忙・担い手不足",
+            expected: &[
+                "自治労四日市労働組合", // 専従の役員がいないので、なかなか難しい; 役員だけで回して
+                "自治労横浜",           // 支部役員の減少
+                "自治労西和賀町職員労働組合", // 本業に追われてしまい、情報発信が後回し
+                "自治労滋賀県職員労働組合", // 組合員の業務が忙しく; 人的、予算的配慮をしてほしい
+                "峡南医療センター労組", // 多忙等により組織化の取り組みが充分出来ていない
+                "県職労",       // 役員個人負担で参加; 専従職員(非正規)の雇用が不可能になると
+                "二本松市職労", // 資料の作成等、少しでも負担軽減を図っていただきたい
+            ],
+            extra: &[],
+        },
+        Truth {
+            code: "情報が職場に届かない・読まれない",
+            expected: &[
+                "自治労奥州市職員労働組合", // 分会組合員へ伝達されていない場合がある
+                "八代市職員労働組合",       // 全員に行き渡っているかは不明…伝わっていない
+                "三次市職員労働組合",       // 発信した情報を読んでもらうか
+                "日向市職労",               // 反応が薄く、どう感じているのか把握が難しい
+                "自治労唐津市職労",         // 組合の意義が伝わりにくい
+                "自治労庄原市職員労働組合", // 同じように情報共有ができていない
+                "県職労",                   // 職員側が受取拒否を求める場合があり、連絡困難となる
+                "二本松市職労",             // タイムリーな情報提供ができていない
+                "石岡市職員組合",           // ロゴチャットで退室してしまう組合員がいる
+                "峡南医療センター労組",     // 組合員が少ないため、情報共有に苦慮している
+            ],
+            extra: &[],
+        },
+        Truth {
+            code: "競合組合との合同説明会",
+            expected: &[
+                "自治労奥州市職員労働組合",   // 採用初日に労連と合同で説明会
+                "自治労西和賀町職員労働組合", // 自治労と自治労連と同じ日に説明会を行っている
+                "二本松市職労",               // 両組合合同の説明会を開催
+                "自治労四日市労働組合",       // 新採説明会をお互いの組合で各30分程度
+                "峡南医療センター労組", // 自治労、競合組織の順番で、それぞれ5分程度、組合説明会
+            ],
+            extra: &[],
+        },
+        Truth {
+            code: "青年部・若手が勧誘を担う",
+            expected: &[
+                "自治労奥州市職員労働組合", // 青年部が主体となり…年齢層が近しい人からのアプローチ
+                "南国市職労",               // 青年部組合員同席; 青年部による歓迎会
+                "自治労唐津市職労",         // 新採担当職員として若手職員を選定し
+                "自治労滋賀県職員労働組合", // 組合説明会での若手による説明
+                "八代市職員労働組合",       // ユース部主導によるパンフレットの配布
+                "日向市職労",               // 青年部、女性部合同であいさつ
+                "自治労庄原市職員労働組合", // 青年女性部の交流会
+            ],
+            extra: &[],
+        },
+        Truth {
+            code: "共済の魅力",
+            expected: &[
+                "自治労奥州市職員労働組合", // 「じちろう共済」のアピール
+                "二本松市職労",             // 共済が充実していることを説明
+                "県職労",                   // 自治労共済の優位性
+                "自治労横浜",               // じちろう共済や独自保障のアピール
+                "峡南医療センター労組",     // 自治労共済資料を配布
+                "自治労四日市労働組合",     // 自治労共済や全国的な組織力をアピール
+                "自治労滋賀県職員労働組合", // マイカー共済のキャンペーンおよびメリットを活かして
+                "三次市職員労働組合",       // 労金・共済と連携して加入説明
+                "自治労庄原市職員労働組合", // 共済制度などをわかりやすく伝える
+                "南国市職労",               // 共済制度が充実していることの説明
+                "自治労唐津市職労",         // 自治労共済の推進; 共済などのメリット
+            ],
+            extra: &[],
+        },
+        Truth {
+            code: "LINE・SNSでの発信",
+            expected: &[
+                "三条市職員労働組合連合会（新潟県県央基幹病院労働組合）", // 公式LINEによる活動報告
+                "三次市職員労働組合",   // 公式lineを作成し、発信をしている
+                "自治労広島市労働組合", // SNSでの情報発信
+                "八代市職員労働組合",   // SNS等を利用したリアルタイムでの情報提供; LINEグループ
+                "自治労唐津市職労",     // ラインやメルマガのような形態で…発信 (wished for)
+            ],
+            extra: &[],
+        },
+    ];
+
+    #[test]
+    fn recruitment_codebook_finds_the_locals_that_say_it() {
+        let codebook = parse(RECRUITMENT).unwrap();
+        let (units, features) = survey_units();
+        let locals: BTreeSet<&str> = units.iter().map(|u| u.branch.as_str()).collect();
+        assert_eq!(locals.len(), 19);
+        // Respondents' names are not part of any unit, so no code can surface them.
+        assert!(units.iter().all(|u| !u.norm.contains("記入者")));
+        let names: Vec<&str> = codebook.codes.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, TRUTH.iter().map(|t| t.code).collect::<Vec<_>>());
+        let mut found: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+        for code in &codebook.codes {
+            let hits = found.entry(code.name.as_str()).or_default();
+            for (u, f) in units.iter().zip(&features) {
+                if code.matches(f) {
+                    hits.insert(u.branch.as_str());
+                }
+            }
+        }
+        for truth in TRUTH {
+            assert!(truth.expected.iter().all(|l| locals.contains(l)));
+            let hits = &found[truth.code];
+            let missed: Vec<_> = truth
+                .expected
+                .iter()
+                .filter(|l| !hits.contains(*l))
+                .collect();
+            // Recall: at most one 単組 of the ground truth may be missed.
+            assert!(missed.len() <= 1, "{}: missed {missed:?}", truth.code);
+            // Precision: every other 単組 matched must be a known, checked extra.
+            let unexpected: Vec<_> = hits
+                .iter()
+                .filter(|l| !truth.expected.contains(l) && !truth.extra.contains(l))
+                .collect();
+            assert!(
+                unexpected.is_empty(),
+                "{}: also matched {unexpected:?}",
+                truth.code
+            );
+        }
+        // The cross-tab agrees with the per-unit matching.
+        let table = tabulate(&codebook, &units, &features);
+        assert_eq!(table.groups.len(), 19);
+        assert_eq!(table.group_units.iter().sum::<usize>(), units.len());
+        for (stat, truth) in table.codes.iter().zip(TRUTH) {
+            assert_eq!(stat.code, truth.code);
+            assert_eq!(stat.groups, found[truth.code].len());
+            assert!(stat.units >= stat.groups);
+        }
+        assert!(table.uncoded > 0 && table.uncoded < units.len());
+    }
+
+    fn unit(branch: &str, text: &str) -> ThemeUnit {
+        ThemeUnit {
+            doc: "d".into(),
+            seq: 0,
+            branch: branch.into(),
+            question: None,
+            text: text.into(),
+            norm: text.into(),
+        }
+    }
+
+    #[test]
+    fn tabulate_counts_groups_and_uncoded() {
+        let codebook = parse("*共済\n共済\n*LINE\nLINE | SNS\n*なし\n\"存在しない語\"").unwrap();
+        let units = vec![
+            unit("B", "共済の説明会"),
+            unit("A", "公式LINEで発信"),
+            unit("A", "共済とSNS"),
+            unit("A", "団体交渉"),
+            unit("B", "共済"),
+            unit("C", "ビラ配布"),
+        ];
+        let features: Vec<_> = units.iter().map(|u| features(&u.norm)).collect();
+        let t = tabulate(&codebook, &units, &features);
+        assert_eq!(t.groups, ["A", "B", "C"]);
+        assert_eq!(t.group_units, [3, 2, 1]);
+        assert_eq!(t.uncoded, 2);
+        let kyosai = &t.codes[0];
+        assert_eq!((kyosai.units, kyosai.groups), (3, 2));
+        assert_eq!(kyosai.counts, [1, 2, 0]);
+        let pct: Vec<_> = kyosai.row_percent.iter().map(|p| p.round()).collect();
+        assert_eq!(pct, [33.0, 67.0, 0.0]);
+        assert_eq!(kyosai.df, 2);
+        assert_eq!(
+            kyosai.residuals,
+            stats::adjusted_residuals(&[1, 2, 0], &[3, 2, 1])
+        );
+        assert!(kyosai.fisher_p.is_some_and(|p| (0.0..=1.0).contains(&p)));
+        assert_eq!(t.codes[1].counts, [2, 0, 0]);
+        let none = &t.codes[2];
+        assert_eq!(
+            (none.units, none.df, none.p, none.fisher_p),
+            (0, 0, 1.0, None)
+        );
+        assert!(none.row_percent.iter().all(|&p| p == 0.0));
+        // Fewer features than units: the rest match nothing; none at all is no table.
+        assert_eq!(tabulate(&codebook, &units, &features[..1]).uncoded, 5);
+        let empty = tabulate(&codebook, &[], &[]);
+        assert!(empty.groups.is_empty() && empty.codes[0].counts.is_empty());
+    }
+
+    #[test]
+    fn suggested_codebook_parses_and_matches_its_theme() {
+        let theme = |label: &str, terms: &[&str]| Theme {
+            label: label.into(),
+            terms: terms.iter().map(|t| t.to_string()).collect(),
+            size: 2,
+            branches: vec!["A".into(), "B".into()],
+            units: Vec::new(),
+            quotes: Vec::new(),
+        };
+        let themes = [
+            theme(
+                "競合・新採・加入",
+                &["競合", "新採", "加入", "獲得", "労連", "六番目"],
+            ),
+            theme(
+                "競合・新採・加入",
+                &["or", "a b", "x|y", "#tag", "say \"hi\""],
+            ),
+            theme("", &["共済"]),
+            theme("空", &[]),
+        ];
+        let text = suggest(&themes);
+        let codebook = parse(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        let names: Vec<_> = codebook.codes.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["競合・新採・加入", "競合・新採・加入 (2)", "テーマ3"]
+        );
+        assert!(text.contains("*競合・新採・加入\n競合 | 新採 | 加入 | 獲得 | 労連\n"));
+        assert!(text.contains("\"or\" | \"a b\" | \"x|y\" | \"#tag\"\n"));
+        assert!(codebook.codes[0].matches(&features("労連に取られる")));
+        assert!(codebook.codes[1].matches(&features("x|y")));
+        assert_eq!(parse(&suggest(&[])).unwrap().codes.len(), 0);
     }
 }

@@ -102,57 +102,47 @@ pub fn fisher_freeman_halton(present: &[usize], totals: &[usize]) -> f64 {
         for j in (0..cols.len()).rev() {
             suffix_capacity[j] = suffix_capacity[j + 1] + cols[j];
         }
-        let mut sum = 0.0;
-        enumerate(
-            &ln_choose,
-            &suffix_capacity,
-            0,
-            t.row,
-            0.0,
+        let mut walk = Enumeration {
+            ln_choose: &ln_choose,
+            suffix_capacity,
             threshold,
             total,
-            &mut sum,
-        );
-        sum.min(1.0)
+            sum: 0.0,
+        };
+        walk.visit(0, t.row, 0.0);
+        walk.sum.min(1.0)
     } else {
         monte_carlo(&cols, t.row, threshold, ln_p)
     }
 }
 
-/// Adds exp(ln p − ln C(N, r)) of every completion of the columns from `j` on whose
-/// probability is at most the threshold. Depth is the number of groups, not the counts.
-#[allow(clippy::too_many_arguments)]
-fn enumerate(
-    ln_choose: &[Vec<f64>],
-    suffix_capacity: &[usize],
-    j: usize,
-    remaining: usize,
-    ln_p: f64,
+/// Every first row with the observed margins, column by column.
+struct Enumeration<'a> {
+    /// ln C(c_j, x) per column j and count x.
+    ln_choose: &'a [Vec<f64>],
+    /// Units in the columns from j on, to skip counts that cannot be completed.
+    suffix_capacity: Vec<usize>,
     threshold: f64,
+    /// ln C(N, r): the denominator every table shares.
     total: f64,
-    sum: &mut f64,
-) {
-    if j == ln_choose.len() {
-        if remaining == 0 && ln_p <= threshold {
-            *sum += (ln_p - total).exp();
+    sum: f64,
+}
+
+impl Enumeration<'_> {
+    /// Adds the probability of every completion of columns `j..` (`remaining` units still to
+    /// place) that is at most the threshold. Recursion depth is the number of groups.
+    fn visit(&mut self, j: usize, remaining: usize, ln_p: f64) {
+        let Some(ln_choose) = self.ln_choose.get(j) else {
+            if remaining == 0 && ln_p <= self.threshold {
+                self.sum += (ln_p - self.total).exp();
+            }
+            return;
+        };
+        let low = remaining.saturating_sub(self.suffix_capacity[j + 1]);
+        let high = (ln_choose.len() - 1).min(remaining);
+        for (x, &l) in ln_choose.iter().enumerate().take(high + 1).skip(low) {
+            self.visit(j + 1, remaining - x, ln_p + l);
         }
-        return;
-    }
-    let c = ln_choose[j].len() - 1;
-    let rest = suffix_capacity[j + 1];
-    let low = remaining.saturating_sub(rest);
-    for x in low..=c.min(remaining) {
-        let next = ln_p + ln_choose[j][x];
-        enumerate(
-            ln_choose,
-            suffix_capacity,
-            j + 1,
-            remaining - x,
-            next,
-            threshold,
-            total,
-            sum,
-        );
     }
 }
 
