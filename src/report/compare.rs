@@ -1,8 +1,8 @@
 //! Reports of a comparison: terminal text, Markdown, JSON and a
 //! self-contained HTML 新旧対照表.
 
-use std::io::{self, Write};
 use super::{escape_html as html, escape_md as md};
+use std::io::{self, Write};
 
 use crate::compare::{Comparison, DiffOp, SectionSummary, SentencePair, Status};
 
@@ -204,7 +204,6 @@ pub fn write_text(out: &mut impl Write, c: &Comparison, color: bool) -> io::Resu
 
 // ---------------------------------------------------------------- markdown
 
-
 pub fn write_markdown(out: &mut impl Write, c: &Comparison) -> io::Result<()> {
     writeln!(out, "# 新旧対照\n")?;
     writeln!(out, "## Sections (most changed first)\n")?;
@@ -284,7 +283,6 @@ pub fn write_json(out: &mut impl Write, c: &Comparison) -> io::Result<()> {
 }
 
 // ---------------------------------------------------------------- html
-
 
 fn cell(runs: &[(&str, bool)]) -> String {
     runs.iter()

@@ -1,5 +1,6 @@
 //! Search results for people: grouped terminal listing, KWIC concordance, JSON lines, CSV.
 
+use super::display_width as width;
 use std::io::{self, Write};
 
 use crate::search::{Facets, Hit, Results};
@@ -138,23 +139,6 @@ fn write_facets(out: &mut impl Write, f: &Facets) -> io::Result<()> {
         writeln!(out, "  {label}: {}", items.join("、"))?;
     }
     Ok(())
-}
-
-/// Display width: CJK and full-width characters take two columns.
-fn width(s: &str) -> usize {
-    s.chars()
-        .map(|c| match c as u32 {
-            0x1100..=0x115F
-            | 0x2E80..=0xA4CF
-            | 0xAC00..=0xD7A3
-            | 0xF900..=0xFAFF
-            | 0xFE30..=0xFE4F
-            | 0xFF00..=0xFF60
-            | 0xFFE0..=0xFFE6
-            | 0x20000..=0x3FFFD => 2,
-            _ => 1,
-        })
-        .sum()
 }
 
 /// The last `cols` display columns of `s`, left-padded to exactly `cols`.

@@ -1,8 +1,8 @@
 //! `kumiai themes` reports: Markdown for the terminal, one self-contained HTML file (inline
 //! SVG charts, no scripts, no network), JSON for scripts and CSV tables for Excel.
 
-use std::fs::{self, File};
 use super::{escape_html as html, escape_md as md};
+use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
@@ -85,8 +85,6 @@ fn short(t: &str, n: usize) -> String {
         s
     }
 }
-
-
 
 fn joined(items: &[String], escape: fn(&str) -> String) -> String {
     items

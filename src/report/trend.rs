@@ -1,5 +1,7 @@
 //! Reports of a term trend: terminal table, CSV for Excel, JSON, and HTML with an SVG line chart.
 
+use super::display_width as width;
+use super::escape_html as html;
 use std::io::{self, Write};
 
 use crate::ingest::Years;
@@ -31,23 +33,6 @@ fn figures(row: &TrendRow, terms: usize) -> impl Iterator<Item = String> + '_ {
         let count = row.counts.get(i).copied().unwrap_or(0);
         [count.to_string(), format!("{:.2}", row.per_10k(i))]
     })
-}
-
-/// Display width: CJK and full-width characters take two terminal columns.
-fn width(s: &str) -> usize {
-    s.chars()
-        .map(|c| match c as u32 {
-            0x1100..=0x115F
-            | 0x2E80..=0xA4CF
-            | 0xAC00..=0xD7A3
-            | 0xF900..=0xFAFF
-            | 0xFE30..=0xFE4F
-            | 0xFF00..=0xFF60
-            | 0xFFE0..=0xFFE6
-            | 0x20000..=0x3FFFD => 2,
-            _ => 1,
-        })
-        .sum()
 }
 
 /// Aligned table: text columns (組織, 年度) left, numbers right.
@@ -127,21 +112,6 @@ pub fn write_json(out: &mut impl Write, trend: &Trend) -> io::Result<()> {
     let value = serde_json::json!({ "terms": trend.terms, "rows": rows });
     serde_json::to_writer_pretty(&mut *out, &value)?;
     writeln!(out)
-}
-
-fn html(t: &str) -> String {
-    let mut s = String::with_capacity(t.len());
-    for c in t.chars() {
-        match c {
-            '&' => s.push_str("&amp;"),
-            '<' => s.push_str("&lt;"),
-            '>' => s.push_str("&gt;"),
-            '"' => s.push_str("&quot;"),
-            '\'' => s.push_str("&#39;"),
-            _ => s.push(c),
-        }
-    }
-    s
 }
 
 const STYLE: &str = "body{font-family:sans-serif;margin:1em}\
