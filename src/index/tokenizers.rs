@@ -12,9 +12,21 @@ use crate::analyze::Analyzer;
 pub const MORPH: &str = "kumiai_morph";
 pub const BIGRAM: &str = "kumiai_bigram";
 
-/// Case folding shared by indexing and querying (the text is already NFKC).
+/// Case folding shared by indexing and querying (the text is already NFKC). Kana and kanji
+/// have no case, so the common case skips the Unicode tables.
 fn fold(s: &str) -> String {
-    s.to_lowercase()
+    let cased = |c: char| c.is_ascii_uppercase() || (!c.is_ascii() && c < '\u{3000}');
+    if s.chars().any(cased) {
+        s.to_lowercase()
+    } else {
+        s.to_string()
+    }
+}
+
+/// Letters and digits: the characters bigrams are made of (kana and kanji checked first,
+/// being most of the text).
+fn is_word(c: char) -> bool {
+    matches!(c, '\u{3041}'..='\u{30FF}' | '\u{4E00}'..='\u{9FFF}') || c.is_alphanumeric()
 }
 
 /// Content morphemes of `text` with their byte ranges; symbols and punctuation dropped but
@@ -39,7 +51,6 @@ pub fn morph_tokens(analyzer: &Analyzer, text: &str) -> Vec<Token> {
 /// each run also stands alone, so every char starts some term (one-char queries match by prefix).
 pub fn bigram_tokens(text: &str) -> Vec<Token> {
     let chars: Vec<(usize, char)> = text.char_indices().collect();
-    let is_word = |c: char| c.is_alphanumeric();
     let mut tokens = Vec::with_capacity(chars.len());
     for (position, &(start, c)) in chars.iter().enumerate() {
         if !is_word(c) {
