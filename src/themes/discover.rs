@@ -64,27 +64,20 @@ pub fn discover(
     }
     let max_units = ((n as f64 * options.max_unit_share).ceil() as usize).max(options.min_units);
     // Graph vocabulary: node index per term id.
-    let mut node_of: HashMap<u32, usize> = HashMap::new();
+    let mut node_of: Vec<Option<usize>> = vec![None; terms.stats.len()];
     let mut term_of: Vec<u32> = Vec::new();
     for (id, s) in terms.stats.iter().enumerate() {
         if s.units >= options.min_units && s.units <= max_units {
-            node_of.insert(id as u32, term_of.len());
+            node_of[id] = Some(term_of.len());
             term_of.push(id as u32);
         }
     }
-    let unit_nodes: Vec<Vec<usize>> = terms.unit_terms[..n]
-        .iter()
-        .map(|ids| {
-            let mut v: Vec<usize> = ids
-                .iter()
-                .filter_map(|id| node_of.get(id).copied())
-                .collect();
-            v.sort_unstable();
-            v
-        })
-        .collect();
+    let unit_nodes = UnitNodes {
+        unit_terms: &terms.unit_terms[..n],
+        node_of: &node_of,
+    };
 
-    let graph = cooccurrence_graph(&unit_nodes, term_of.len(), options);
+    let graph = cooccurrence_graph(unit_nodes, term_of.len(), options);
     let community = louvain(&graph, options.resolution, options.seed);
 
     let mut members: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
@@ -95,13 +88,7 @@ pub fn discover(
         .values()
         .filter_map(|nodes| {
             build_theme(
-                units,
-                terms,
-                &unit_nodes,
-                &community,
-                nodes,
-                &term_of,
-                options,
+                units, terms, unit_nodes, &community, nodes, &term_of, options,
             )
         })
         .collect();
@@ -115,31 +102,54 @@ pub fn discover(
     themes.into_iter().partition(|t| t.branches.len() >= 2)
 }
 
+/// The graph nodes of each unit, read through its term ids rather than stored: a table of
+/// them for every unit would grow with the corpus.
+#[derive(Clone, Copy)]
+struct UnitNodes<'a> {
+    unit_terms: &'a [Vec<u32>],
+    node_of: &'a [Option<usize>],
+}
+
+impl UnitNodes<'_> {
+    fn len(&self) -> usize {
+        self.unit_terms.len()
+    }
+
+    /// Ascending, as node ids follow term ids.
+    fn of(&self, unit: usize) -> impl Iterator<Item = usize> + '_ {
+        self.unit_terms[unit]
+            .iter()
+            .filter_map(|&id| self.node_of[id as usize])
+    }
+}
+
 /// Weighted adjacency lists of the term graph.
 type Graph = Vec<Vec<(usize, f64)>>;
 
-fn cooccurrence_graph(unit_nodes: &[Vec<usize>], nodes: usize, options: &DiscoverOptions) -> Graph {
+fn cooccurrence_graph(unit_nodes: UnitNodes, nodes: usize, options: &DiscoverOptions) -> Graph {
     let mut df = vec![0usize; nodes];
-    for v in unit_nodes {
-        for &t in v {
+    for u in 0..unit_nodes.len() {
+        for t in unit_nodes.of(u) {
             df[t] += 1;
         }
     }
     // Node ids follow the term ranking, so the first ones are a unit's best-scored terms.
-    let pairs: HashMap<(usize, usize), usize> = unit_nodes
-        .par_iter()
+    let pairs: HashMap<(usize, usize), usize> = (0..unit_nodes.len())
+        .into_par_iter()
         .fold(
-            HashMap::new,
-            |mut acc: HashMap<(usize, usize), usize>, v| {
-                let v = &v[..v.len().min(options.max_terms_per_unit)];
+            || (HashMap::new(), Vec::new()),
+            |(mut acc, mut v): (HashMap<(usize, usize), usize>, Vec<usize>), u| {
+                v.clear();
+                v.extend(unit_nodes.of(u).take(options.max_terms_per_unit));
                 for (i, &a) in v.iter().enumerate() {
                     for &b in &v[i + 1..] {
                         *acc.entry((a, b)).or_default() += 1;
                     }
                 }
-                acc
+                (acc, v)
             },
         )
+        .map(|(acc, _)| acc)
         .reduce(HashMap::new, |mut a, b| {
             for (k, c) in b {
                 *a.entry(k).or_default() += c;
@@ -266,7 +276,7 @@ fn shuffled(n: usize, seed: u64) -> Vec<usize> {
 fn build_theme(
     units: &[ThemeUnit],
     terms: &Terms,
-    unit_nodes: &[Vec<usize>],
+    unit_nodes: UnitNodes,
     community: &[usize],
     nodes: &[usize],
     term_of: &[u32],
@@ -277,11 +287,8 @@ fn build_theme(
         return None;
     }
     let c = community[nodes[0]];
-    let members: Vec<usize> = unit_nodes
-        .iter()
-        .enumerate()
-        .filter(|(_, v)| v.iter().filter(|&&t| community[t] == c).count() >= 2)
-        .map(|(u, _)| u)
+    let members: Vec<usize> = (0..unit_nodes.len())
+        .filter(|&u| unit_nodes.of(u).filter(|&t| community[t] == c).count() >= 2)
         .collect();
     if members.len() < 2 {
         return None;
@@ -291,7 +298,7 @@ fn build_theme(
     let mut in_theme = vec![0usize; nodes.len()];
     for &u in &members {
         for (k, &t) in nodes.iter().enumerate() {
-            if unit_nodes[u].binary_search(&t).is_ok() {
+            if unit_nodes.unit_terms[u].binary_search(&term_of[t]).is_ok() {
                 in_theme[k] += 1;
             }
         }

@@ -14,7 +14,7 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
-use crate::analyze::{Analyzer, Token};
+use crate::analyze::{Analyzer, Morpheme};
 use crate::themes::model::{TermStat, ThemeUnit};
 
 const BUILTIN_STOPWORDS: &str = include_str!("stopwords.txt");
@@ -60,118 +60,201 @@ pub struct Terms {
     pub unit_terms: Vec<Vec<u32>>,
 }
 
-/// A term occurrence in one unit, before interning.
-struct Occurrence {
+/// A term as counted over some units.
+struct TermAcc<'a> {
     term: String,
-    /// The simple nouns it is made of (empty for verbs and adjectives), for FLR.
+    /// The simple nouns of its first occurrence (empty for verbs and adjectives), for FLR.
     nouns: Vec<String>,
+    frequency: usize,
+    units: usize,
+    groups: HashSet<&'a str>,
 }
 
-/// What one unit contributes: its occurrences and the noun adjacencies of its compounds.
+/// The terms of a run of consecutive units, interned as they are met, so that memory grows
+/// with the vocabulary rather than with every occurrence of every unit.
 #[derive(Default)]
-struct UnitTerms {
-    occurrences: Vec<Occurrence>,
-    /// (left noun, right noun) pairs inside maximal compounds.
-    adjacent: Vec<(String, String)>,
+struct Chunk<'a> {
+    ids: HashMap<String, u32>,
+    /// In order of first occurrence.
+    terms: Vec<TermAcc<'a>>,
+    /// Left/right concatenation counts of simple nouns inside maximal compounds.
+    left: HashMap<String, usize>,
+    right: HashMap<String, usize>,
+    /// Per unit: ids into `terms`, deduplicated and sorted.
+    unit_terms: Vec<Vec<u32>>,
+    /// The occurrences of the unit being read.
+    current: Vec<u32>,
 }
 
-/// Extracts and scores the candidate terms of `units` (tokenized in parallel).
-pub fn extract(units: &[ThemeUnit], analyzer: &Analyzer, stopwords: &Stopwords) -> Terms {
-    let per_unit: Vec<UnitTerms> = units
-        .par_iter()
-        .map(|u| unit_terms(&analyzer.tokenize(&u.norm), stopwords))
-        .collect();
-
-    // Left/right concatenation counts of simple nouns (frequency-based FLR).
-    let mut left: HashMap<&str, usize> = HashMap::new();
-    let mut right: HashMap<&str, usize> = HashMap::new();
-    for (l, r) in per_unit.iter().flat_map(|u| &u.adjacent) {
-        *right.entry(l).or_default() += 1;
-        *left.entry(r).or_default() += 1;
+impl<'a> Chunk<'a> {
+    fn add_unit(&mut self, unit: &'a ThemeUnit, analyzer: &Analyzer, stopwords: &Stopwords) {
+        unit_terms(&analyzer.morphemes(&unit.norm), stopwords, self);
+        let mut ids = std::mem::take(&mut self.current);
+        ids.sort_unstable();
+        ids.dedup();
+        for &id in &ids {
+            let t = &mut self.terms[id as usize];
+            t.units += 1;
+            t.groups.insert(unit.branch.as_str());
+        }
+        // Copied at its exact size: a million grown buffers would double what they hold.
+        self.unit_terms.push(ids.to_vec());
+        ids.clear();
+        self.current = ids;
     }
 
-    struct Acc<'a> {
-        nouns: &'a [String],
-        frequency: usize,
-        units: usize,
-        groups: HashSet<&'a str>,
-    }
-    let mut acc: HashMap<&str, Acc> = HashMap::new();
-    for (unit, terms) in units.iter().zip(&per_unit) {
-        let mut seen: HashSet<&str> = HashSet::new();
-        for o in &terms.occurrences {
-            let a = acc.entry(&o.term).or_insert_with(|| Acc {
-                nouns: &o.nouns,
-                frequency: 0,
-                units: 0,
-                groups: HashSet::new(),
-            });
-            a.frequency += 1;
-            if seen.insert(&o.term) {
-                a.units += 1;
-                a.groups.insert(&unit.branch);
+    fn push_term(&mut self, term: &str, nouns: &[String], stopwords: &Stopwords) {
+        if !is_term(term, stopwords) {
+            return;
+        }
+        let id = match self.ids.get(term) {
+            Some(&id) => id,
+            None => {
+                let id = self.terms.len() as u32;
+                self.ids.insert(term.to_string(), id);
+                self.terms.push(TermAcc {
+                    term: term.to_string(),
+                    nouns: nouns.to_vec(),
+                    frequency: 0,
+                    units: 0,
+                    groups: HashSet::new(),
+                });
+                id
             }
+        };
+        self.terms[id as usize].frequency += 1;
+        self.current.push(id);
+    }
+
+    fn push_adjacent(&mut self, l: &str, r: &str) {
+        count(&mut self.right, l, 1);
+        count(&mut self.left, r, 1);
+    }
+}
+
+fn count(counts: &mut HashMap<String, usize>, key: &str, n: usize) {
+    match counts.get_mut(key) {
+        Some(c) => *c += n,
+        None => {
+            counts.insert(key.to_string(), n);
         }
     }
+}
 
-    let mut stats: Vec<TermStat> = acc
-        .into_iter()
-        .map(|(term, a)| {
-            let lr = if a.nouns.is_empty() {
-                1.0
-            } else {
-                let log_sum: f64 = a
-                    .nouns
-                    .iter()
-                    .map(|n| {
-                        let l = left.get(n.as_str()).copied().unwrap_or(0) as f64;
-                        let r = right.get(n.as_str()).copied().unwrap_or(0) as f64;
-                        ((l + 1.0) * (r + 1.0)).ln()
-                    })
-                    .sum();
-                (log_sum / (2.0 * a.nouns.len() as f64)).exp()
-            };
-            TermStat {
-                term: term.to_string(),
-                score: a.frequency as f64 * lr,
+/// Extracts and scores the candidate terms of `units`, tokenized in parallel chunks whose
+/// tables are merged in unit order, so the result does not depend on the chunking.
+pub fn extract(units: &[ThemeUnit], analyzer: &Analyzer, stopwords: &Stopwords) -> Terms {
+    // A few chunks per thread: enough to balance the load, few enough that their tables
+    // (each holding much of the vocabulary) stay small.
+    let chunk_units = units
+        .len()
+        .div_ceil(4 * rayon::current_num_threads())
+        .max(1024);
+    let mut chunks: Vec<Chunk> = units
+        .par_chunks(chunk_units)
+        .map(|units| {
+            let mut chunk = Chunk::default();
+            for u in units {
+                chunk.add_unit(u, analyzer, stopwords);
+            }
+            chunk
+        })
+        .collect();
+
+    // Merged in chunk order, so a term keeps the nouns of its first occurrence overall.
+    let mut all = Chunk::default();
+    let mut remaps: Vec<Vec<u32>> = Vec::with_capacity(chunks.len());
+    for chunk in &mut chunks {
+        for (noun, n) in chunk.left.drain() {
+            count(&mut all.left, &noun, n);
+        }
+        for (noun, n) in chunk.right.drain() {
+            count(&mut all.right, &noun, n);
+        }
+        chunk.ids = HashMap::new();
+        let remap = std::mem::take(&mut chunk.terms)
+            .into_iter()
+            .map(|t| match all.ids.get(&t.term) {
+                Some(&id) => {
+                    let a = &mut all.terms[id as usize];
+                    a.frequency += t.frequency;
+                    a.units += t.units;
+                    a.groups.extend(t.groups);
+                    id
+                }
+                None => {
+                    let id = all.terms.len() as u32;
+                    all.ids.insert(t.term.clone(), id);
+                    all.terms.push(t);
+                    id
+                }
+            })
+            .collect();
+        remaps.push(remap);
+    }
+
+    let flr = |a: &TermAcc| {
+        if a.nouns.is_empty() {
+            return 1.0;
+        }
+        let log_sum: f64 = a
+            .nouns
+            .iter()
+            .map(|n| {
+                let l = all.left.get(n.as_str()).copied().unwrap_or(0) as f64;
+                let r = all.right.get(n.as_str()).copied().unwrap_or(0) as f64;
+                ((l + 1.0) * (r + 1.0)).ln()
+            })
+            .sum();
+        (log_sum / (2.0 * a.nouns.len() as f64)).exp()
+    };
+    let mut stats: Vec<(u32, TermStat)> = all
+        .terms
+        .iter()
+        .enumerate()
+        .map(|(id, a)| {
+            let stat = TermStat {
+                term: a.term.clone(),
+                score: a.frequency as f64 * flr(a),
                 frequency: a.frequency,
                 units: a.units,
                 groups: a.groups.len(),
-            }
+            };
+            (id as u32, stat)
         })
         .collect();
-    stats.sort_by(|a, b| {
+    stats.sort_by(|(_, a), (_, b)| {
         b.score
             .total_cmp(&a.score)
             .then(b.units.cmp(&a.units))
             .then_with(|| a.term.cmp(&b.term))
     });
 
-    let ids: HashMap<&str, u32> = stats
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (s.term.as_str(), i as u32))
-        .collect();
-    let unit_terms = per_unit
-        .iter()
-        .map(|u| {
-            let mut v: Vec<u32> = u
-                .occurrences
-                .iter()
-                .filter_map(|o| ids.get(o.term.as_str()).copied())
-                .collect();
-            v.sort_unstable();
-            v.dedup();
-            v
-        })
-        .collect();
-    Terms { stats, unit_terms }
+    let mut rank = vec![0u32; stats.len()];
+    for (i, &(id, _)) in stats.iter().enumerate() {
+        rank[id as usize] = i as u32;
+    }
+    chunks
+        .par_iter_mut()
+        .zip(&remaps)
+        .for_each(|(chunk, remap)| {
+            for ids in &mut chunk.unit_terms {
+                for id in ids.iter_mut() {
+                    *id = rank[remap[*id as usize] as usize];
+                }
+                ids.sort_unstable();
+            }
+        });
+    Terms {
+        stats: stats.into_iter().map(|(_, s)| s).collect(),
+        unit_terms: chunks.into_iter().flat_map(|c| c.unit_terms).collect(),
+    }
 }
 
 /// A token that can be part of a compound noun, and whether it can stand as a constituent
 /// (a suffix such as 部 or 化 only attaches to the noun before it).
-fn noun_part(t: &Token) -> Option<bool> {
-    match (t.pos(), t.pos_detail()) {
+fn noun_part(t: &Morpheme) -> Option<bool> {
+    match (t.pos.as_ref(), t.pos_detail.as_ref()) {
         ("名詞", "一般" | "サ変接続" | "固有名詞" | "形容動詞語幹" | "ナイ形容詞語幹") => {
             Some(true)
         }
@@ -180,10 +263,9 @@ fn noun_part(t: &Token) -> Option<bool> {
     }
 }
 
-fn unit_terms(tokens: &[Token], stopwords: &Stopwords) -> UnitTerms {
-    let mut out = UnitTerms::default();
-    let mut run: Vec<&Token> = Vec::new();
-    let mut prefix: Option<&Token> = None;
+fn unit_terms(tokens: &[Morpheme], stopwords: &Stopwords, out: &mut Chunk) {
+    let mut run: Vec<&Morpheme> = Vec::new();
+    let mut prefix: Option<&Morpheme> = None;
     for t in tokens {
         let part = noun_part(t).filter(|_| !stopwords.contains(&t.surface) && !t.is_symbol());
         match part {
@@ -196,26 +278,25 @@ fn unit_terms(tokens: &[Token], stopwords: &Stopwords) -> UnitTerms {
                 run.push(t);
             }
             _ => {
-                flush(&mut run, stopwords, &mut out);
+                flush(&mut run, stopwords, out);
                 prefix = None;
-                if t.pos() == "接頭詞" && t.pos_detail() == "名詞接続" {
+                if t.pos == "接頭詞" && t.pos_detail == "名詞接続" {
                     prefix = Some(t);
                 } else if matches!(
-                    (t.pos(), t.pos_detail()),
+                    (t.pos.as_ref(), t.pos_detail.as_ref()),
                     ("動詞", "自立") | ("形容詞", "自立")
                 ) {
-                    push_term(t.base_form(), Vec::new(), stopwords, &mut out);
+                    out.push_term(t.base_form(), &[], stopwords);
                 }
             }
         }
     }
-    flush(&mut run, stopwords, &mut out);
-    out
+    flush(&mut run, stopwords, out);
 }
 
 /// Emits the compound `run`, its constituents (a noun with its suffixes: ユース部, 声掛け)
 /// and their bare nouns, then clears it.
-fn flush(run: &mut Vec<&Token>, stopwords: &Stopwords, out: &mut UnitTerms) {
+fn flush(run: &mut Vec<&Morpheme>, stopwords: &Stopwords, out: &mut Chunk) {
     // Chunks: a prefix and a standalone noun, followed by its suffixes.
     let mut chunks: Vec<(String, String)> = Vec::new();
     let mut open = false;
@@ -225,10 +306,11 @@ fn flush(run: &mut Vec<&Token>, stopwords: &Stopwords, out: &mut UnitTerms) {
             Some((chunk, bare)) if open || !standalone && noun_part(t).is_some() => {
                 chunk.push_str(&t.surface);
                 if open {
-                    bare.clone_from(&t.surface);
+                    bare.clear();
+                    bare.push_str(&t.surface);
                 }
             }
-            _ => chunks.push((t.surface.clone(), t.surface.clone())),
+            _ => chunks.push((t.surface.to_string(), t.surface.to_string())),
         }
         open = noun_part(t).is_none();
     }
@@ -237,26 +319,17 @@ fn flush(run: &mut Vec<&Token>, stopwords: &Stopwords, out: &mut UnitTerms) {
         return;
     }
     for pair in chunks.windows(2) {
-        out.adjacent.push((pair[0].0.clone(), pair[1].0.clone()));
+        out.push_adjacent(&pair[0].0, &pair[1].0);
     }
-    let nouns: Vec<String> = chunks.iter().map(|(c, _)| c.clone()).collect();
     if chunks.len() > 1 {
-        push_term(&nouns.concat(), nouns.clone(), stopwords, out);
+        let nouns: Vec<String> = chunks.iter().map(|(c, _)| c.clone()).collect();
+        out.push_term(&nouns.concat(), &nouns, stopwords);
     }
-    for (chunk, bare) in chunks {
+    for (chunk, bare) in &chunks {
         if bare != chunk {
-            push_term(&bare, vec![bare.clone()], stopwords, out);
+            out.push_term(bare, std::slice::from_ref(bare), stopwords);
         }
-        push_term(&chunk, vec![chunk.clone()], stopwords, out);
-    }
-}
-
-fn push_term(term: &str, nouns: Vec<String>, stopwords: &Stopwords, out: &mut UnitTerms) {
-    if is_term(term, stopwords) {
-        out.occurrences.push(Occurrence {
-            term: term.to_string(),
-            nouns,
-        });
+        out.push_term(chunk, std::slice::from_ref(chunk), stopwords);
     }
 }
 
