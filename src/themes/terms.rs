@@ -80,14 +80,18 @@ struct Chunk<'a> {
     /// Left/right concatenation counts of simple nouns inside maximal compounds.
     left: HashMap<String, usize>,
     right: HashMap<String, usize>,
-    /// Per unit: ids into `terms`, deduplicated and sorted.
-    unit_terms: Vec<Vec<u32>>,
     /// The occurrences of the unit being read.
     current: Vec<u32>,
 }
 
 impl<'a> Chunk<'a> {
-    fn add_unit(&mut self, unit: &'a ThemeUnit, analyzer: &Analyzer, stopwords: &Stopwords) {
+    /// Returns the unit's ids into `terms`, deduplicated and sorted.
+    fn add_unit(
+        &mut self,
+        unit: &'a ThemeUnit,
+        analyzer: &Analyzer,
+        stopwords: &Stopwords,
+    ) -> Vec<u32> {
         unit_terms(&analyzer.morphemes(&unit.norm), stopwords, self);
         let mut ids = std::mem::take(&mut self.current);
         ids.sort_unstable();
@@ -98,9 +102,10 @@ impl<'a> Chunk<'a> {
             t.groups.insert(unit.branch.as_str());
         }
         // Copied at its exact size: a million grown buffers would double what they hold.
-        self.unit_terms.push(ids.to_vec());
+        let exact = ids.to_vec();
         ids.clear();
         self.current = ids;
+        exact
     }
 
     fn push_term(&mut self, term: &str, nouns: &[String], stopwords: &Stopwords) {
@@ -150,12 +155,15 @@ pub fn extract(units: &[ThemeUnit], analyzer: &Analyzer, stopwords: &Stopwords) 
         .len()
         .div_ceil(4 * rayon::current_num_threads())
         .max(1024);
+    // Filled in place, so no chunk holds a second table of per-unit vectors.
+    let mut unit_terms: Vec<Vec<u32>> = vec![Vec::new(); units.len()];
     let mut chunks: Vec<Chunk> = units
         .par_chunks(chunk_units)
-        .map(|units| {
+        .zip(unit_terms.par_chunks_mut(chunk_units))
+        .map(|(units, slots)| {
             let mut chunk = Chunk::default();
-            for u in units {
-                chunk.add_unit(u, analyzer, stopwords);
+            for (u, slot) in units.iter().zip(slots) {
+                *slot = chunk.add_unit(u, analyzer, stopwords);
             }
             chunk
         })
@@ -234,11 +242,12 @@ pub fn extract(units: &[ThemeUnit], analyzer: &Analyzer, stopwords: &Stopwords) 
     for (i, &(id, _)) in stats.iter().enumerate() {
         rank[id as usize] = i as u32;
     }
-    chunks
-        .par_iter_mut()
+    drop(chunks);
+    unit_terms
+        .par_chunks_mut(chunk_units)
         .zip(&remaps)
-        .for_each(|(chunk, remap)| {
-            for ids in &mut chunk.unit_terms {
+        .for_each(|(slots, remap)| {
+            for ids in slots {
                 for id in ids.iter_mut() {
                     *id = rank[remap[*id as usize] as usize];
                 }
@@ -247,7 +256,7 @@ pub fn extract(units: &[ThemeUnit], analyzer: &Analyzer, stopwords: &Stopwords) 
         });
     Terms {
         stats: stats.into_iter().map(|(_, s)| s).collect(),
-        unit_terms: chunks.into_iter().flat_map(|c| c.unit_terms).collect(),
+        unit_terms,
     }
 }
 
