@@ -392,7 +392,7 @@ pub fn write_csv_dir(dir: &Path, r: &ThemeReport) -> io::Result<Vec<PathBuf>> {
                     t.label.clone(),
                     u.branch.clone(),
                     u.question.clone().unwrap_or_default(),
-                    u.text.clone(),
+                    u.text.to_string(),
                     u.doc.clone(),
                     u.seq.to_string(),
                 ]
@@ -975,7 +975,7 @@ mod tests {
             .take(2)
             .map(|u| Quote {
                 branch: u.branch.clone(),
-                text: u.text.clone(),
+                text: u.text.to_string(),
             })
             .collect();
         Theme {
@@ -1188,7 +1188,7 @@ mod tests {
             assert_eq!(units.len(), theme.units.len());
             for (u, unit) in units.iter().zip(&theme.units) {
                 assert_eq!(u["branch"], unit.branch.as_str());
-                assert_eq!(u["text"], unit.text.as_str());
+                assert_eq!(u["text"], &*unit.text);
                 assert!(u.get("question").is_some());
             }
             assert!(t["quotes"][0]["branch"].is_string() && t["quotes"][0]["text"].is_string());

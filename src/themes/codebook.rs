@@ -783,8 +783,8 @@ mod tests {
                 seq: u.seq,
                 branch: u.local.unwrap_or_default(),
                 question: u.question,
-                text: u.text,
-                norm: u.norm.text,
+                text: u.text.into(),
+                norm: u.norm.text.into(),
             })
             .collect();
         let features = units.iter().map(|u| features(&u.norm)).collect();

@@ -396,8 +396,8 @@ mod tests {
                 seq: u.seq,
                 branch: u.local.unwrap_or_default(),
                 question: u.question,
-                text: u.text,
-                norm: u.norm.text,
+                text: u.text.into(),
+                norm: u.norm.text.into(),
             })
             .collect()
     }

@@ -124,8 +124,8 @@ pub fn select(docs: &[(Document, Vec<Unit>)], selection: &Selection, by: By) -> 
                     seq: u.seq,
                     branch: by.group(doc, u),
                     question: u.question.clone(),
-                    text: u.text.clone(),
-                    norm: u.norm.text.clone(),
+                    text: u.text.as_str().into(),
+                    norm: u.norm.text.as_str().into(),
                 })
         })
         .collect()

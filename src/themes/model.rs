@@ -1,5 +1,7 @@
 //! The results of the themes stage: the contract between `themes` and `report::themes`.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
 /// A unit selected for theme analysis, with the group it counts for (`--by`).
@@ -11,11 +13,12 @@ pub struct ThemeUnit {
     /// The group label chosen by `--by` (a 単組, a 県本部, an organisation, a year, a question).
     pub branch: String,
     pub question: Option<String>,
-    /// Original text, as written (respondents' names are never part of a unit).
-    pub text: String,
+    /// Original text, as written (respondents' names are never part of a unit). Shared, not
+    /// copied, by the themes that list the unit: a million units appear in several themes.
+    pub text: Arc<str>,
     /// Normalized text, for matching.
     #[serde(skip)]
-    pub norm: String,
+    pub norm: Arc<str>,
 }
 
 /// A candidate term and where it occurs.
