@@ -7,11 +7,17 @@
 //! vocabulary, not with the square of the number of units. Edges join terms that share at
 //! least `min_cooccurrence` units, weighted by Jaccard over units; communities come from
 //! Louvain (modularity with a resolution parameter) visiting nodes in a seeded, fixed order,
-//! so the result is deterministic. A unit joins every community of which it uses two terms.
-//! A community used by more than 15 % of the units (one at resolution 2.0 held the joint
-//! briefing sessions, 青年部 welcome parties and new-hire training together: 46 units, 18 of
-//! 19 単組) is split by Louvain at resolution 1.0 on its own subgraph until none is; a higher
+//! so the result is deterministic. A unit joins every community of which it uses two terms,
+//! or one that is at least half of its terms: a short answer (支部役員の減少) names its concern
+//! once. A community used by more than 15 % of the units (one held the joint briefing
+//! sessions, 青年部 welcome parties and new-hire training together: 46 units, 18 of 19 単組)
+//! is split by Louvain at resolution 1.0 on its own subgraph until none is; a higher
 //! sub-resolution shattered 共済 into 3-unit crumbs.
+//!
+//! Measured on the bundled survey (9 hand-read themes, each to be matched by a distinct theme
+//! of ≤ 15 % of the units): Jaccard with resolution 3.0 recovers 8 (stable from 2.75 to 3.25);
+//! PMI, NPMI or cosine weights recover 7 at best and lose the know-how theme, whose words
+//! (未加入, 声, 難しい) are common; raising the terms per unit from 24 to 40 loses 2.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -47,7 +53,7 @@ impl Default for DiscoverOptions {
     fn default() -> Self {
         Self {
             seed: 0,
-            resolution: 2.0,
+            resolution: 3.0,
             min_units: 2,
             max_unit_share: 0.2,
             min_cooccurrence: 2,
@@ -228,7 +234,13 @@ fn split_large(
     }
 }
 
-/// Per community, the units that use two or more of its terms.
+/// Whether a unit using `used` of a community's terms, out of its `all` graph terms, belongs
+/// to it: two terms, or one that is at least half of what a short answer says.
+fn joins(used: usize, all: usize) -> bool {
+    used >= 2 || used >= 1 && 2 * used >= all
+}
+
+/// Per community, the units that [`joins`] it.
 fn community_units(unit_nodes: UnitNodes, community: &[usize], count: usize) -> Vec<usize> {
     (0..unit_nodes.len())
         .into_par_iter()
@@ -238,9 +250,9 @@ fn community_units(unit_nodes: UnitNodes, community: &[usize], count: usize) -> 
                 seen.clear();
                 seen.extend(unit_nodes.of(u).map(|t| community[t]));
                 seen.sort_unstable();
-                for (i, &c) in seen.iter().enumerate() {
-                    if i > 0 && seen[i - 1] == c && (i < 2 || seen[i - 2] != c) {
-                        sizes[c] += 1;
+                for run in seen.chunk_by(|a, b| a == b) {
+                    if joins(run.len(), seen.len()) {
+                        sizes[run[0]] += 1;
                     }
                 }
                 (sizes, seen)
@@ -374,7 +386,10 @@ fn build_theme(
     }
     let c = community[nodes[0]];
     let members: Vec<usize> = (0..unit_nodes.len())
-        .filter(|&u| unit_nodes.of(u).filter(|&t| community[t] == c).count() >= 2)
+        .filter(|&u| {
+            let used = unit_nodes.of(u).filter(|&t| community[t] == c).count();
+            joins(used, unit_nodes.of(u).count())
+        })
         .collect();
     if members.len() < 2 {
         return None;
@@ -686,9 +701,9 @@ mod tests {
             ));
         }
         eprintln!("{report}");
-        // Not recovered by a specific theme of their own: the know-how theme, officers too
-        // busy and young members leading recruitment, whose 単組 use different words.
-        let not_recovered = [2, 3, 6];
+        // Not recovered: officers too busy (best 0.40), whose 単組 share no recurring word
+        // (本業, 多忙, 忙しい each occur once).
+        let not_recovered = [3];
         for (i, ((name, evidence), (r, _, _, branches))) in
             EXPECTED.iter().zip(&matches).enumerate()
         {
