@@ -12,15 +12,22 @@ use crate::analyze::Analyzer;
 pub const MORPH: &str = "kumiai_morph";
 pub const BIGRAM: &str = "kumiai_bigram";
 
-/// Case folding shared by indexing and querying (the text is already NFKC). Kana and kanji
-/// have no case, so the common case skips the Unicode tables.
-fn fold(s: &str) -> String {
-    let cased = |c: char| c.is_ascii_uppercase() || (!c.is_ascii() && c < '\u{3000}');
+/// Case folding shared by indexing and querying (the text is already NFKC), appended to
+/// `out`. Kana and kanji have no case, so the common case skips the Unicode tables.
+fn fold_into(s: &str, out: &mut String) {
+    let cased =
+        |c: char| c.is_ascii_uppercase() || !(c.is_ascii() || matches!(c, '\u{3000}'..='\u{9FFF}'));
     if s.chars().any(cased) {
-        s.to_lowercase()
+        out.extend(s.chars().flat_map(char::to_lowercase));
     } else {
-        s.to_string()
+        out.push_str(s);
     }
+}
+
+fn fold(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    fold_into(s, &mut out);
+    out
 }
 
 /// Letters and digits: the characters bigrams are made of (kana and kanji checked first,
@@ -49,41 +56,70 @@ pub fn morph_tokens(analyzer: &Analyzer, text: &str) -> Vec<Token> {
 
 /// Bigram i covers chars i and i+1 of a run of word characters, at position i; the last char of
 /// each run also stands alone, so every char starts some term (one-char queries match by prefix).
-pub fn bigram_tokens(text: &str) -> Vec<Token> {
-    let chars: Vec<(usize, char)> = text.char_indices().collect();
-    let mut tokens = Vec::with_capacity(chars.len());
-    for (position, &(start, c)) in chars.iter().enumerate() {
-        if !is_word(c) {
-            continue;
-        }
-        let end = start + c.len_utf8();
-        let (offset_to, text) = match chars.get(position + 1) {
-            Some(&(next_start, next)) if is_word(next) => (
-                next_start + next.len_utf8(),
-                fold(&text[start..next_start + next.len_utf8()]),
-            ),
-            _ => (end, fold(&text[start..end])),
-        };
-        tokens.push(Token {
-            offset_from: start,
-            offset_to,
-            position,
-            text,
-            position_length: 1,
-        });
-    }
-    tokens
+/// Streamed into one reused token: indexing makes a gram per character.
+pub struct BigramTokenStream<'a> {
+    text: &'a str,
+    chars: std::iter::Peekable<std::str::CharIndices<'a>>,
+    next_position: usize,
+    token: Token,
 }
 
-/// Bigram terms a query word must match as a phrase: the word's own bigrams (or the single
-/// char for a one-char word, matched by prefix).
-pub fn query_bigrams(word: &str) -> Vec<String> {
-    let tokens = bigram_tokens(word);
-    // Drop the trailing lone char: it only marks a run end in indexed text.
-    match tokens.len() {
-        0 | 1 => tokens.into_iter().map(|t| t.text).collect(),
-        n => tokens.into_iter().take(n - 1).map(|t| t.text).collect(),
+impl<'a> BigramTokenStream<'a> {
+    pub fn new(text: &'a str) -> Self {
+        Self {
+            text,
+            chars: text.char_indices().peekable(),
+            next_position: 0,
+            token: Token::default(),
+        }
     }
+}
+
+impl TokenStream for BigramTokenStream<'_> {
+    fn advance(&mut self) -> bool {
+        while let Some((start, c)) = self.chars.next() {
+            let position = self.next_position;
+            self.next_position += 1;
+            if !is_word(c) {
+                continue;
+            }
+            let end = match self.chars.peek() {
+                Some(&(next, n)) if is_word(n) => next + n.len_utf8(),
+                _ => start + c.len_utf8(),
+            };
+            let token = &mut self.token;
+            token.offset_from = start;
+            token.offset_to = end;
+            token.position = position;
+            token.text.clear();
+            fold_into(&self.text[start..end], &mut token.text);
+            return true;
+        }
+        false
+    }
+
+    fn token(&self) -> &Token {
+        &self.token
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.token
+    }
+}
+
+/// The grams a query word must match as a phrase: its bigrams, without the lone last char
+/// (which only marks a run end in indexed text) unless the word is a single char, matched
+/// by prefix.
+pub fn query_bigrams(word: &str) -> Vec<Token> {
+    let mut stream = BigramTokenStream::new(word);
+    let mut tokens = Vec::new();
+    while stream.advance() {
+        tokens.push(stream.token().clone());
+    }
+    if tokens.len() > 1 {
+        tokens.pop();
+    }
+    tokens
 }
 
 /// A token stream over tokens computed up front.
@@ -128,10 +164,10 @@ impl Tokenizer for MorphTokenizer {
 pub struct BigramTokenizer;
 
 impl Tokenizer for BigramTokenizer {
-    type TokenStream<'a> = VecTokenStream;
+    type TokenStream<'a> = BigramTokenStream<'a>;
 
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream {
-        VecTokenStream::new(bigram_tokens(text))
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> BigramTokenStream<'a> {
+        BigramTokenStream::new(text)
     }
 }
 
@@ -139,12 +175,25 @@ impl Tokenizer for BigramTokenizer {
 mod tests {
     use super::*;
 
+    fn bigram_tokens(text: &str) -> Vec<Token> {
+        let mut stream = BigramTokenStream::new(text);
+        let mut tokens = Vec::new();
+        while stream.advance() {
+            tokens.push(stream.token().clone());
+        }
+        tokens
+    }
+
+    fn texts(tokens: Vec<Token>) -> Vec<String> {
+        tokens.into_iter().map(|t| t.text).collect()
+    }
+
     #[test]
     fn bigrams_have_real_positions() {
         let t = bigram_tokens("未加入者の組織");
-        let texts: Vec<(&str, usize)> = t.iter().map(|t| (t.text.as_str(), t.position)).collect();
+        let grams: Vec<(&str, usize)> = t.iter().map(|t| (t.text.as_str(), t.position)).collect();
         assert_eq!(
-            texts,
+            grams,
             [
                 ("未加", 0),
                 ("加入", 1),
@@ -155,8 +204,9 @@ mod tests {
                 ("織", 6)
             ]
         );
-        assert_eq!(query_bigrams("未加入"), ["未加", "加入"]);
-        assert_eq!(query_bigrams("賃"), ["賃"]);
+        assert_eq!(texts(query_bigrams("未加入")), ["未加", "加入"]);
+        assert_eq!(texts(query_bigrams("賃")), ["賃"]);
+        assert_eq!(texts(bigram_tokens("ＡbＣ")), ["ａb", "bｃ", "ｃ"]);
     }
 
     #[test]

@@ -127,9 +127,8 @@ impl Builder<'_> {
         ) {
             alternatives.push((TOccur::Should, Box::new(BoostQuery::new(q, MORPH_BOOST))));
         }
-        let grams = tokenizers::bigram_tokens(text);
-        let grams = &grams[..grams.len().saturating_sub(usize::from(grams.len() > 1))];
-        let bigram: Option<Box<dyn Query>> = match grams {
+        let grams = tokenizers::query_bigrams(text);
+        let bigram: Option<Box<dyn Query>> = match grams.as_slice() {
             [one] if one.text.chars().count() == 1 => {
                 let pattern = format!("{}.?", regex_escape(&one.text));
                 RegexQuery::from_pattern(&pattern, f.bigram)
