@@ -621,9 +621,7 @@ fn rule_term(term: &str) -> Option<String> {
 mod tests {
     use super::*;
     use std::collections::BTreeMap;
-    use std::path::Path;
 
-    use crate::warning::Warnings;
     use std::sync::LazyLock;
 
     static ANALYZER: LazyLock<Analyzer> = LazyLock::new(|| Analyzer::new(&[]).unwrap());
@@ -769,24 +767,11 @@ mod tests {
         assert!(!code("x").matches(&features("")));
     }
 
+    use crate::themes::fixtures::unit;
+
     /// The survey's answers as theme units grouped by 単組, with their features.
     fn survey_units() -> (Vec<ThemeUnit>, Vec<UnitFeatures>) {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora");
-        let warnings = Warnings::default();
-        let manifest = crate::ingest::Manifest::load(&root).unwrap();
-        let rel = Path::new("jichiro-survey-2024.txt");
-        let doc = crate::ingest::load_corpus_file(&root, rel, &manifest, &warnings).unwrap();
-        let units: Vec<ThemeUnit> = crate::segment::segment(&doc, &warnings)
-            .into_iter()
-            .map(|u| ThemeUnit {
-                doc: u.doc,
-                seq: u.seq,
-                branch: u.local.unwrap_or_default(),
-                question: u.question,
-                text: u.text.into(),
-                norm: u.norm.text.into(),
-            })
-            .collect();
+        let units = crate::themes::fixtures::survey_units();
         let features = units.iter().map(|u| features(&u.norm)).collect();
         (units, features)
     }
@@ -978,17 +963,6 @@ mod tests {
             assert!(stat.units >= stat.groups);
         }
         assert!(table.uncoded > 0 && table.uncoded < units.len());
-    }
-
-    fn unit(branch: &str, text: &str) -> ThemeUnit {
-        ThemeUnit {
-            doc: "d".into(),
-            seq: 0,
-            branch: branch.into(),
-            question: None,
-            text: text.into(),
-            norm: text.into(),
-        }
     }
 
     #[test]

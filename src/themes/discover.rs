@@ -483,25 +483,7 @@ mod tests {
     use crate::analyze::Analyzer;
     use crate::themes::terms::{Stopwords, extract};
 
-    /// The 単組 answers of the bundled survey, grouped by 単組.
-    fn survey_units() -> Vec<ThemeUnit> {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora");
-        let warnings = crate::warning::Warnings::default();
-        let manifest = crate::ingest::Manifest::load(&dir).expect("manifest");
-        crate::ingest::load_corpus(&dir, &manifest, &warnings)
-            .iter()
-            .filter(|d| d.id == "jichiro-survey-2024")
-            .flat_map(|d| crate::segment::segment(d, &warnings))
-            .map(|u| ThemeUnit {
-                doc: u.doc,
-                seq: u.seq,
-                branch: u.local.unwrap_or_default(),
-                question: u.question,
-                text: u.text.into(),
-                norm: u.norm.text.into(),
-            })
-            .collect()
-    }
+    use crate::themes::fixtures::survey_units;
 
     fn run(units: &[ThemeUnit]) -> (Vec<Theme>, Vec<Theme>) {
         let analyzer = Analyzer::new(&[]).expect("analyzer");

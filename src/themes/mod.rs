@@ -176,3 +176,35 @@ pub fn analyze(
         codebook,
     })
 }
+
+/// Units for the stage's tests: made up, or the bundled survey through the real stages.
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use super::*;
+
+    pub fn unit(branch: &str, text: &str) -> ThemeUnit {
+        ThemeUnit {
+            doc: "d".into(),
+            seq: 0,
+            branch: branch.into(),
+            question: None,
+            text: text.into(),
+            norm: text.into(),
+        }
+    }
+
+    /// The bundled survey's answers, grouped by 単組.
+    pub fn survey_units() -> Vec<ThemeUnit> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora");
+        let warnings = crate::warning::Warnings::default();
+        let manifest = crate::ingest::Manifest::load(&dir).expect("the bundled manifest");
+        let docs: Vec<_> = crate::ingest::load_corpus(&dir, &manifest, &warnings)
+            .into_iter()
+            .map(|d| {
+                let units = crate::segment::segment(&d, &warnings);
+                (d, units)
+            })
+            .collect();
+        select(&docs, &Selection::default(), By::Local)
+    }
+}

@@ -363,16 +363,7 @@ fn is_kanji(c: char) -> bool {
 mod tests {
     use super::*;
 
-    fn unit(branch: &str, text: &str) -> ThemeUnit {
-        ThemeUnit {
-            doc: "d".into(),
-            seq: 0,
-            branch: branch.into(),
-            question: None,
-            text: text.into(),
-            norm: text.into(),
-        }
-    }
+    use crate::themes::fixtures::unit;
 
     #[test]
     fn compounds_base_forms_and_filters() {
