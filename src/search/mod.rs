@@ -306,7 +306,7 @@ pub fn search(idx: &KumiaiIndex, request: &Request) -> Result<Results, tantivy::
         .and_offset(request.offset)
         .order_by_score();
     let (top, total) = searcher.search(&query, &(top, Count))?;
-    let terms = highlight_terms(request.query, request.synonyms);
+    let terms = highlight_terms(idx, request.query, request.synonyms);
     let mut hits = Vec::with_capacity(top.len());
     for (score, address) in top.into_iter().take(request.limit) {
         let doc: TantivyDocument = searcher.doc(address)?;
@@ -356,7 +356,17 @@ pub fn matching_units(
     Ok(out)
 }
 
-fn highlight_terms(query: &ParsedQuery, synonyms: &Synonyms) -> Vec<String> {
+/// A word to highlight, analysed once per search rather than once per hit.
+struct HighlightTerm {
+    text: String,
+    morphemes: Vec<String>,
+}
+
+fn highlight_terms(
+    idx: &KumiaiIndex,
+    query: &ParsedQuery,
+    synonyms: &Synonyms,
+) -> Vec<HighlightTerm> {
     let mut terms: Vec<String> = query
         .positive_terms()
         .iter()
@@ -365,9 +375,18 @@ fn highlight_terms(query: &ParsedQuery, synonyms: &Synonyms) -> Vec<String> {
     terms.sort();
     terms.dedup();
     terms
+        .into_iter()
+        .map(|text| HighlightTerm {
+            morphemes: tokenizers::morph_tokens(&idx.analyzer, &text)
+                .into_iter()
+                .map(|t| t.text)
+                .collect(),
+            text,
+        })
+        .collect()
 }
 
-fn to_hit(idx: &KumiaiIndex, doc: &TantivyDocument, score: f32, terms: &[String]) -> Hit {
+fn to_hit(idx: &KumiaiIndex, doc: &TantivyDocument, score: f32, terms: &[HighlightTerm]) -> Hit {
     let f = &idx.fields;
     let text_of = |field: Field| {
         doc.get_first(field)
@@ -426,7 +445,7 @@ fn highlight(
     norm: &Normalized,
     text: &str,
     span_start: usize,
-    terms: &[String],
+    terms: &[HighlightTerm],
 ) -> Vec<Range<usize>> {
     let folded = norm.text.to_lowercase();
     if folded.len() != norm.text.len() {
@@ -435,24 +454,23 @@ fn highlight(
     let unit_tokens = tokenizers::morph_tokens(&idx.analyzer, &norm.text);
     let mut ranges: Vec<Range<usize>> = Vec::new();
     for term in terms {
-        let term_tokens = tokenizers::morph_tokens(&idx.analyzer, term);
         let mut found = false;
-        if !term_tokens.is_empty() {
-            for window in unit_tokens.windows(term_tokens.len()) {
+        if !term.morphemes.is_empty() {
+            for window in unit_tokens.windows(term.morphemes.len()) {
                 if window
                     .iter()
-                    .zip(&term_tokens)
-                    .all(|(a, b)| a.text == b.text)
+                    .zip(&term.morphemes)
+                    .all(|(a, b)| a.text == *b)
                 {
                     ranges.push(window[0].offset_from..window[window.len() - 1].offset_to);
                     found = true;
                 }
             }
         }
-        if !found && !term.is_empty() {
+        if !found && !term.text.is_empty() {
             ranges.extend(
                 folded
-                    .match_indices(term.as_str())
+                    .match_indices(term.text.as_str())
                     .map(|(i, m)| i..i + m.len()),
             );
         }
