@@ -237,10 +237,11 @@ pub(super) fn batch_report(cli: &Cli, out: &Path, warnings: &Warnings) -> Result
     }
     bar.inc(1);
     let stopwords = themes::terms::Stopwords::builtin();
-    for (doc, units) in &docs {
+    for pair in &docs {
+        let doc = &pair.0;
         bar.set_message(doc.id.clone());
         let units = themes::select(
-            std::slice::from_ref(&(doc.clone(), units.clone())),
+            std::slice::from_ref(pair),
             &Selection {
                 kind: Some(doc.meta.kind),
                 ..Default::default()
