@@ -1,6 +1,7 @@
 //! Reports of a comparison: terminal text, Markdown, JSON and a
 //! self-contained HTML 新旧対照表.
 
+use super::table::{Align, Table};
 use super::{escape_html as html, escape_md as md};
 use std::io::{self, Write};
 
@@ -206,44 +207,14 @@ pub fn write_text(out: &mut impl Write, c: &Comparison, color: bool) -> io::Resu
 
 pub fn write_markdown(out: &mut impl Write, c: &Comparison) -> io::Result<()> {
     writeln!(out, "# 新旧対照\n")?;
-    writeln!(out, "## Sections (most changed first)\n")?;
+    writeln!(out, "## 変更の多い節\n")?;
+    sections_table(c).write_markdown(out)?;
     writeln!(
         out,
-        "| section | similarity | unchanged | modified | added | removed | moved |"
-    )?;
-    writeln!(out, "|---|---:|---:|---:|---:|---:|---:|")?;
-    for s in &c.sections {
-        writeln!(
-            out,
-            "| {} | {:.2} | {} | {} | {} | {} | {} |",
-            md(&summary_path(s)),
-            s.similarity,
-            s.unchanged,
-            s.modified,
-            s.added,
-            s.removed,
-            s.moved
-        )?;
-    }
-    writeln!(
-        out,
-        "\n## Keyness\n\nTerms with G² ≥ {:.2} (p < 0.05).\n",
+        "\n## 増減した語\n\nG² ≥ {:.2}（p < 0.05）の語。\n",
         c.keyness_threshold
     )?;
-    writeln!(out, "| | term | old | new | G² | log-ratio |")?;
-    writeln!(out, "|---|---|---:|---:|---:|---:|")?;
-    for k in &c.keyness {
-        writeln!(
-            out,
-            "| {} | {} | {} | {} | {:.2} | {:+.2} |",
-            if k.log_ratio > 0.0 { "↑" } else { "↓" },
-            md(&k.term),
-            k.old,
-            k.new,
-            k.g2,
-            k.log_ratio
-        )?;
-    }
+    keyness_table(c).write_markdown(out)?;
     writeln!(out, "\n## Changes")?;
     let mut section: Option<&[String]> = None;
     for s in c.sentences.iter().filter(|s| s.status != Status::Unchanged) {
@@ -355,42 +326,63 @@ pub fn write_html(
         }
     }
     writeln!(out, "</tbody></table>")?;
+    writeln!(out, "<h2>変更の多い節</h2>")?;
+    sections_table(c).write_html(out)?;
     writeln!(
         out,
-        "<h2>変更の多い節</h2><table><thead><tr><th>節</th><th>類似度</th><th>同</th><th>修正</th><th>新設</th><th>削る</th><th>移動</th></tr></thead><tbody>"
-    )?;
-    for s in &c.sections {
-        writeln!(
-            out,
-            "<tr><td>{}</td><td>{:.2}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            html(&summary_path(s)),
-            s.similarity,
-            s.unchanged,
-            s.modified,
-            s.added,
-            s.removed,
-            s.moved
-        )?;
-    }
-    writeln!(out, "</tbody></table>")?;
-    writeln!(
-        out,
-        "<h2>増減した語</h2><p class=\"note\">G² ≥ {:.2}（p &lt; 0.05）</p><table><thead><tr><th></th><th>語</th><th>旧</th><th>新</th><th>G²</th><th>log-ratio</th></tr></thead><tbody>",
+        "<h2>増減した語</h2><p class=\"note\">G² ≥ {:.2}（p &lt; 0.05）</p>",
         c.keyness_threshold
     )?;
-    for k in &c.keyness {
-        writeln!(
-            out,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.2}</td><td>{:+.2}</td></tr>",
-            if k.log_ratio > 0.0 { "↑" } else { "↓" },
-            html(&k.term),
-            k.old,
-            k.new,
-            k.g2,
-            k.log_ratio
-        )?;
+    keyness_table(c).write_html(out)?;
+    writeln!(out, "</body></html>")
+}
+
+/// Per-section counts, most changed first (the order of `Comparison::sections`).
+fn sections_table(c: &Comparison) -> Table {
+    let mut t = Table::new([
+        ("節", Align::Left),
+        ("類似度", Align::Right),
+        ("同", Align::Right),
+        ("修正", Align::Right),
+        ("新設", Align::Right),
+        ("削る", Align::Right),
+        ("移動", Align::Right),
+    ]);
+    for s in &c.sections {
+        t.row(vec![
+            summary_path(s),
+            format!("{:.2}", s.similarity),
+            s.unchanged.to_string(),
+            s.modified.to_string(),
+            s.added.to_string(),
+            s.removed.to_string(),
+            s.moved.to_string(),
+        ]);
     }
-    writeln!(out, "</tbody></table></body></html>")
+    t
+}
+
+/// Terms that rose (↑) or fell (↓), strongest first.
+fn keyness_table(c: &Comparison) -> Table {
+    let mut t = Table::new([
+        ("", Align::Left),
+        ("語", Align::Left),
+        ("旧", Align::Right),
+        ("新", Align::Right),
+        ("G²", Align::Right),
+        ("log-ratio", Align::Right),
+    ]);
+    for k in &c.keyness {
+        t.row(vec![
+            if k.log_ratio > 0.0 { "↑" } else { "↓" }.to_string(),
+            k.term.clone(),
+            k.old.to_string(),
+            k.new.to_string(),
+            format!("{:.2}", k.g2),
+            format!("{:+.2}", k.log_ratio),
+        ]);
+    }
+    t
 }
 
 fn row(out: &mut impl Write, p: &SentencePair, layout: Layout) -> io::Result<()> {

@@ -4,6 +4,7 @@ pub mod compare;
 pub mod hits;
 
 pub mod survey;
+pub mod table;
 pub mod themes;
 pub mod trend;
 

@@ -1,6 +1,7 @@
 //! `kumiai themes` reports: Markdown for the terminal, one self-contained HTML file (inline
 //! SVG charts, no scripts, no network), JSON for scripts and CSV tables for Excel.
 
+use super::table::{Align, Table};
 use super::{escape_html as html, escape_md as md};
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
@@ -172,19 +173,7 @@ pub fn write_markdown(out: &mut impl Write, r: &ThemeReport) -> io::Result<()> {
     }
 
     writeln!(out, "## 特徴語\n")?;
-    writeln!(out, "| 特徴語 | スコア | 出現回数 | 記述数 | {g}数 |")?;
-    writeln!(out, "|---|---:|---:|---:|---:|")?;
-    for t in r.terms.iter().take(TERM_LIMIT) {
-        writeln!(
-            out,
-            "| {} | {} | {} | {} | {} |",
-            md(&t.term),
-            num(t.score, 2),
-            t.frequency,
-            t.units,
-            t.groups
-        )?;
-    }
+    terms_table(r, g).write_markdown(out)?;
     if r.terms.len() > TERM_LIMIT {
         writeln!(
             out,
@@ -199,27 +188,56 @@ pub fn write_markdown(out: &mut impl Write, r: &ThemeReport) -> io::Result<()> {
     Ok(())
 }
 
+/// The top terms with their score and spread.
+fn terms_table(r: &ThemeReport, g: &str) -> Table {
+    let mut t = Table::new([
+        ("特徴語".to_string(), Align::Left),
+        ("スコア".to_string(), Align::Right),
+        ("出現回数".to_string(), Align::Right),
+        ("記述数".to_string(), Align::Right),
+        (format!("{g}数"), Align::Right),
+    ]);
+    for term in r.terms.iter().take(TERM_LIMIT) {
+        t.row(vec![
+            term.term.clone(),
+            num(term.score, 2),
+            term.frequency.to_string(),
+            term.units.to_string(),
+            term.groups.to_string(),
+        ]);
+    }
+    t
+}
+
+/// Per code: units, groups and the tests of its distribution over the groups.
+fn code_stats_table(cb: &CodeTable, g: &str) -> Table {
+    let mut t = Table::new([
+        ("コード".to_string(), Align::Left),
+        ("件数".to_string(), Align::Right),
+        (format!("{g}数"), Align::Right),
+        ("χ²".to_string(), Align::Right),
+        ("自由度".to_string(), Align::Right),
+        ("p値".to_string(), Align::Right),
+        ("Fisher p値".to_string(), Align::Right),
+    ]);
+    for c in &cb.codes {
+        t.row(vec![
+            c.code.clone(),
+            c.units.to_string(),
+            c.groups.to_string(),
+            num(c.chi2, 2),
+            c.df.to_string(),
+            p_value(c.p),
+            fisher(c.fisher_p),
+        ]);
+    }
+    t
+}
+
 fn codebook_markdown(out: &mut impl Write, cb: &CodeTable, g: &str) -> io::Result<()> {
     writeln!(out, "\n## コード × {g}\n")?;
     writeln!(out, "コード無し: {} 件\n", cb.uncoded)?;
-    writeln!(
-        out,
-        "| コード | 件数 | {g}数 | χ² | 自由度 | p値 | Fisher p値 |"
-    )?;
-    writeln!(out, "|---|---:|---:|---:|---:|---:|---:|")?;
-    for c in &cb.codes {
-        writeln!(
-            out,
-            "| {} | {} | {} | {} | {} | {} | {} |",
-            md(&c.code),
-            c.units,
-            c.groups,
-            num(c.chi2, 2),
-            c.df,
-            p_value(c.p),
-            fisher(c.fisher_p)
-        )?;
-    }
+    code_stats_table(cb, g).write_markdown(out)?;
     let head: String = cb
         .codes
         .iter()
@@ -633,22 +651,8 @@ pub fn write_html(out: &mut impl Write, r: &ThemeReport) -> io::Result<()> {
         writeln!(out, "</tbody></table>")?;
     }
 
-    writeln!(
-        out,
-        "<h2>特徴語</h2><table><thead><tr><th>特徴語</th><th>スコア</th><th>出現回数</th><th>記述数</th><th>{g}数</th></tr></thead><tbody>"
-    )?;
-    for t in r.terms.iter().take(TERM_LIMIT) {
-        writeln!(
-            out,
-            "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-            html(&t.term),
-            num(t.score, 2),
-            t.frequency,
-            t.units,
-            t.groups
-        )?;
-    }
-    writeln!(out, "</tbody></table>")?;
+    writeln!(out, "<h2>特徴語</h2>")?;
+    terms_table(r, &g).write_html(out)?;
     if r.terms.len() > TERM_LIMIT {
         writeln!(
             out,
@@ -894,27 +898,11 @@ fn codebook_html(out: &mut impl Write, cb: &CodeTable, g: &str) -> io::Result<()
     } else {
         heat_map(out, cb, g)?;
     }
+    writeln!(out, "<p>コード無し: {} 件</p>", cb.uncoded)?;
+    code_stats_table(cb, g).write_html(out)?;
     writeln!(
         out,
-        "<p>コード無し: {} 件</p><table><thead><tr><th>コード</th><th>件数</th><th>{g}数</th><th>χ²</th><th>自由度</th><th>p値</th><th>Fisher p値</th></tr></thead><tbody>",
-        cb.uncoded
-    )?;
-    for c in &cb.codes {
-        writeln!(
-            out,
-            "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-            html(&c.code),
-            c.units,
-            c.groups,
-            num(c.chi2, 2),
-            c.df,
-            p_value(c.p),
-            fisher(c.fisher_p)
-        )?;
-    }
-    writeln!(
-        out,
-        "</tbody></table><h3>{g}別の件数（コード内の割合）</h3><div class=\"scroll\"><table class=\"xtab\"><thead><tr><th>{g}</th><th>記述数</th>"
+        "<h3>{g}別の件数（コード内の割合）</h3><div class=\"scroll\"><table class=\"xtab\"><thead><tr><th>{g}</th><th>記述数</th>"
     )?;
     for c in &cb.codes {
         write!(out, "<th>{}</th>", html(&c.code))?;
