@@ -238,6 +238,17 @@ fn expansion(word: &str) -> Vec<String> {
 }
 
 /// Every unit of the bundled corpus (original text), via `kumiai units`.
+/// How many units of the corpus contain any of `needles` (text folded like the index's).
+fn units_containing(needles: &[&str]) -> usize {
+    all_units()
+        .iter()
+        .filter(|u| {
+            let t = fold(s(u, "text"));
+            needles.iter().any(|n| t.contains(n))
+        })
+        .count()
+}
+
 fn all_units() -> Vec<Value> {
     let out = Command::new(BIN)
         .args(["units", "--format", "jsonl", "--corpus"])
@@ -289,10 +300,7 @@ fn words_partial_words_and_single_chars() {
         assert!(text(h).contains('賃'), "{h}");
     }
     // Every unit that contains 賃 is found.
-    let expected = all_units()
-        .iter()
-        .filter(|u| fold(s(u, "text")).contains('賃'))
-        .count();
+    let expected = units_containing(&["賃"]);
     assert_eq!(
         one.len(),
         expected,
@@ -308,10 +316,7 @@ fn phrases_match_exact_sequences_only() {
     for h in &phrase {
         assert!(text(h).contains("未加入者対策"), "{h}");
     }
-    let expected = all_units()
-        .iter()
-        .filter(|u| fold(s(u, "text")).contains("未加入者対策"))
-        .count();
+    let expected = units_containing(&["未加入者対策"]);
     assert_eq!(phrase.len(), expected);
 
     // The same words in the wrong order: nothing (or fewer), and never a unit lacking it.
@@ -492,13 +497,7 @@ fn several_words_rank_units_with_all_first() {
         }
     }
     // Every unit containing either word is found.
-    let expected = all_units()
-        .iter()
-        .filter(|u| {
-            let t = fold(s(u, "text"));
-            words.iter().any(|w| t.contains(w))
-        })
-        .count();
+    let expected = units_containing(&words);
     assert_eq!(hits.len(), expected);
 
     // With a pair that co-occurs, the co-occurring units come first.
