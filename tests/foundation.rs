@@ -563,3 +563,27 @@ fn library_decodes_the_bundled_corpus_as_utf8() {
         .collect();
     assert_eq!(paths.len(), 5, "{paths:?}");
 }
+
+/// Help shows each example on a line of its own, so it can be copied and run.
+#[test]
+fn help_lists_examples_one_per_line() {
+    for (command, example) in [
+        ("search", "kumiai search 共済 --kwic"),
+        (
+            "themes",
+            "kumiai themes --query 未加入者 --suggest-codebook my-codes.txt",
+        ),
+        (
+            "compare",
+            "kumiai compare --org 金属労協 --years 2024,2025 --format md",
+        ),
+    ] {
+        let r = run(&[command, "--help"]);
+        assert_eq!(r.code, Some(0), "{}", r.stderr);
+        assert!(
+            r.stdout.lines().any(|l| l.trim() == example),
+            "{command} --help:\n{}",
+            r.stdout
+        );
+    }
+}

@@ -68,6 +68,7 @@ enum Command {
     ///   kumiai search 人手不足 人員確保
     ///   kumiai search '"新規採用者" -自治労連 kind:survey' --facets
     ///   kumiai search 共済 --kwic
+    #[command(verbatim_doc_comment)]
     Search {
         /// The query (several arguments are joined with spaces).
         #[arg(required = true)]
@@ -103,6 +104,7 @@ enum Command {
     ///   kumiai themes --question 新規採用者組織化で悩んでいること --by 県本部
     ///   kumiai themes --codebook codebooks/recruitment.txt --format html --out themes.html
     ///   kumiai themes --query 未加入者 --suggest-codebook my-codes.txt
+    #[command(verbatim_doc_comment)]
     Themes(themes::ThemesArgs),
     /// The batch job: theme report for the survey, term lists per document, index.html.
     ///
@@ -118,6 +120,7 @@ enum Command {
     /// Examples:
     ///   kumiai compare 2024/houshin.txt 2025/houshin.txt --format html > taisho.html
     ///   kumiai compare --org 金属労協 --years 2024,2025 --format md
+    #[command(verbatim_doc_comment)]
     Compare {
         old: Option<String>,
         new: Option<String>,
