@@ -87,7 +87,7 @@ fn main() {
         report.bytes as f64 / 1e3,
         started.elapsed().as_secs_f64()
     );
-    let synonyms = Synonyms::new(&manifest.synonyms);
+    let synonyms = Synonyms::new(&manifest.synonyms, true);
 
     let mut all = Vec::with_capacity(QUERIES.len() * iters);
     let mut worst_p99: (f64, &str) = (0.0, "");

@@ -224,12 +224,19 @@ fn synonym_groups() -> Vec<Vec<String>> {
         .collect()
 }
 
-/// A word and its synonyms, folded.
+/// The words a search for `word` looks for: itself, its manifest synonyms and its groups in
+/// Sudachi's thesaurus, folded.
 fn expansion(word: &str) -> Vec<String> {
     let mut out = vec![fold(word)];
     for g in synonym_groups() {
         if g.iter().any(|w| fold(w) == fold(word)) {
             out.extend(g.iter().map(|w| fold(w)));
+        }
+    }
+    let thesaurus = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/search/thesaurus.tsv");
+    for line in std::fs::read_to_string(thesaurus).unwrap().lines() {
+        if !line.starts_with('#') && line.split('\t').any(|w| w == fold(word)) {
+            out.extend(line.split('\t').map(str::to_string));
         }
     }
     out.sort();
@@ -651,6 +658,36 @@ fn synonyms_expand_and_are_shown() {
     assert!(!r.stdout.contains("同義語展開"));
 }
 
+/// Sudachi's thesaurus: 団交 also finds the survey answers that write 団体交渉, below those
+/// that write 団交; `--no-thesaurus` finds only 団交; 加入 never widens to 参加.
+#[test]
+fn thesaurus_expands_abbreviations() {
+    let fx = Fx::new();
+    let hits = fx.hits("団交", &[]);
+    let with_abbreviation = hits.iter().filter(|h| text(h).contains("団交")).count();
+    assert!(with_abbreviation >= 1, "{hits:?}");
+    assert_eq!(
+        hits.len(),
+        units_containing(&["団交", "団体交渉"]),
+        "every unit with 団交 or 団体交渉"
+    );
+    assert!(hits.len() > with_abbreviation);
+    assert!(
+        hits[..with_abbreviation]
+            .iter()
+            .all(|h| text(h).contains("団交"))
+    );
+    assert!(
+        hits.iter()
+            .any(|h| s(h, "branch").contains("二本松") && text(h).contains("団体交渉については"))
+    );
+    let exact = fx.hits("団交", &["--no-thesaurus"]);
+    assert_eq!(exact.len(), with_abbreviation);
+
+    let joined = fx.hits("加入", &["--limit", "2000"]);
+    assert!(joined.iter().all(|h| text(h).contains("加入")));
+}
+
 #[test]
 fn output_formats() {
     let fx = Fx::new();
@@ -809,8 +846,10 @@ fn incremental_index() {
     assert!(!err.contains("rebuilding"), "{err}");
 
     // Change one file: only it is re-read; new text found, old text gone.
-    assert!(!fx.hits("ライジング", &[]).is_empty());
-    assert!(fx.hits("ソラリウム", &[]).is_empty());
+    // Without the thesaurus, which also finds ライジング's English "rising".
+    let exact = ["--no-thesaurus"];
+    assert!(!fx.hits("ライジング", &exact).is_empty());
+    assert!(fx.hits("ソラリウム", &exact).is_empty());
     let md = fx.corpus.join("ictj-2024-11-rising-session.md");
     let changed = std::fs::read_to_string(&md)
         .unwrap()
@@ -826,7 +865,7 @@ fn incremental_index() {
     assert!(!new.is_empty());
     assert!(new.iter().all(|h| s(h, "doc") == "ictj-2024-11"));
     assert!(
-        fx.hits("ライジング", &[]).is_empty(),
+        fx.hits("ライジング", &exact).is_empty(),
         "old text still found"
     );
     // The other documents are still there.

@@ -85,6 +85,10 @@ enum Command {
         /// KH Coder-style concordance: one line per occurrence.
         #[arg(long)]
         kwic: bool,
+        /// Expand words with the manifest's synonyms only, not Sudachi's thesaurus (by
+        /// default 団交 also finds 団体交渉 and 残業 finds 時間外労働, ranked below the word).
+        #[arg(long)]
+        no_thesaurus: bool,
         #[arg(long, value_enum, default_value_t = SearchFormat::Text)]
         format: SearchFormat,
     },
@@ -240,6 +244,7 @@ pub fn run() -> ExitCode {
             offset,
             facets,
             kwic,
+            no_thesaurus,
             format,
         } => search::search(
             &cli,
@@ -250,6 +255,7 @@ pub fn run() -> ExitCode {
                 offset: *offset,
                 facets: *facets,
                 kwic: *kwic,
+                thesaurus: !*no_thesaurus,
                 format: *format,
             },
             &warnings,

@@ -57,6 +57,7 @@ pub(super) struct SearchArgs<'a> {
     pub(super) offset: usize,
     pub(super) facets: bool,
     pub(super) kwic: bool,
+    pub(super) thesaurus: bool,
     pub(super) format: SearchFormat,
 }
 
@@ -67,7 +68,7 @@ pub(super) fn search(cli: &Cli, args: &SearchArgs, warnings: &Warnings) -> Resul
     })?;
     let idx = update_index(cli, args.index, false, warnings)?;
     let manifest = load_manifest(&cli.corpus)?;
-    let synonyms = crate::search::Synonyms::new(&manifest.synonyms);
+    let synonyms = crate::search::Synonyms::new(&manifest.synonyms, args.thesaurus);
     let request = crate::search::Request {
         query: &parsed,
         synonyms: &synonyms,

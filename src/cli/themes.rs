@@ -128,7 +128,7 @@ pub(super) fn themes(cli: &Cli, args: &ThemesArgs, warnings: &Warnings) -> Resul
         })?;
         let idx = search::update_index(cli, &args.index.dir, false, warnings)?;
         let manifest = load_manifest(&cli.corpus)?;
-        let synonyms = crate::search::Synonyms::new(&manifest.synonyms);
+        let synonyms = crate::search::Synonyms::new(&manifest.synonyms, true);
         selection.matching = Some(
             crate::search::matching_units(&idx, &parsed, &synonyms)
                 .map_err(|e| index::IndexError::Corrupt(idx.dir.clone(), e.to_string()))?,

@@ -6,6 +6,7 @@
 //! containing all the words gets a constant bonus that puts it above units with only some.
 
 pub mod query;
+pub mod thesaurus;
 
 use std::collections::BTreeMap;
 use std::ops::{Bound, Range};
@@ -30,32 +31,44 @@ const SYNONYM_WEIGHT: f32 = 0.3;
 /// Bonus for units containing every word: larger than any realistic BM25 sum.
 const ALL_WORDS_BONUS: f32 = 1000.0;
 
-/// Groups of interchangeable words (新採 ⇔ 新規採用者), from the manifest.
+/// Groups of interchangeable words (新採 ⇔ 新規採用者) from the manifest, and optionally the
+/// general [`thesaurus`] (団交 ⇔ 団体交渉).
 #[derive(Debug, Default, Clone)]
-pub struct Synonyms(Vec<Vec<String>>);
+pub struct Synonyms {
+    groups: Vec<Vec<String>>,
+    thesaurus: bool,
+}
 
 impl Synonyms {
-    pub fn new(groups: &[Vec<String>]) -> Self {
+    pub fn new(groups: &[Vec<String>], thesaurus: bool) -> Self {
         let fold = |s: &String| {
             crate::normalize::normalize(s, 0..s.len())
                 .0
                 .text
                 .to_lowercase()
         };
-        Self(
-            groups
+        Self {
+            groups: groups
                 .iter()
                 .map(|g| g.iter().map(fold).collect())
                 .collect(),
-        )
+            thesaurus,
+        }
     }
 
-    /// The word itself first, then its synonyms.
+    /// The word itself first, then its synonyms: the manifest's before the thesaurus's.
     pub fn expand(&self, word: &str) -> Vec<String> {
         let mut out = vec![word.to_string()];
-        for group in &self.0 {
+        for group in &self.groups {
             if group.iter().any(|w| w == word) {
                 out.extend(group.iter().filter(|w| *w != word).cloned());
+            }
+        }
+        if self.thesaurus {
+            for w in thesaurus::synonyms(word) {
+                if !out.iter().any(|o| o == w) {
+                    out.push(w.to_string());
+                }
             }
         }
         out
