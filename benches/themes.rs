@@ -43,7 +43,13 @@ fn main() {
         .collect();
     let analyzer = Analyzer::new(&[]).expect("the embedded dictionary loads");
     let started = Instant::now();
-    let extracted = terms::extract(&units, &analyzer, &terms::Stopwords::builtin());
+    let stopwords = terms::Stopwords::builtin();
+    let concepts = terms::Concepts::new(&[], true);
+    let lexicon = terms::Lexicon {
+        stopwords: &stopwords,
+        concepts: &concepts,
+    };
+    let extracted = terms::extract(&units, &analyzer, lexicon);
     let extract_s = started.elapsed().as_secs_f64();
     let (themes, single) =
         discover::discover(&units, &extracted, &discover::DiscoverOptions::default());

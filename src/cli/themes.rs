@@ -69,6 +69,10 @@ pub(super) struct ThemesArgs {
     /// Stopword list replacing the shipped one (one word per line).
     #[arg(long)]
     pub(super) stopwords: Option<PathBuf>,
+    /// Merge only the manifest's synonyms into one term, not Sudachi's thesaurus (by default
+    /// 団交 counts with 団体交渉 and 忙しい with 多忙).
+    #[arg(long)]
+    pub(super) no_thesaurus: bool,
     #[command(flatten)]
     pub(super) index: IndexArgs,
     #[arg(long, value_enum, default_value_t = ThemesFormat::Md)]
@@ -95,17 +99,20 @@ impl From<KindArg> for ingest::Kind {
     }
 }
 
-/// Every document of the corpus with its units, segmented in parallel.
-fn segmented(cli: &Cli, warnings: &Warnings) -> Result<Vec<(Document, Vec<Unit>)>, Failure> {
+/// The manifest, and every document of the corpus with its units, segmented in parallel.
+type Segmented = (Manifest, Vec<(Document, Vec<Unit>)>);
+
+fn segmented(cli: &Cli, warnings: &Warnings) -> Result<Segmented, Failure> {
     use rayon::prelude::*;
-    let (_, docs) = load_corpus(&cli.corpus, warnings)?;
-    Ok(docs
+    let (manifest, docs) = load_corpus(&cli.corpus, warnings)?;
+    let docs = docs
         .into_par_iter()
         .map(|d| {
             let units = segment::segment(&d, warnings);
             (d, units)
         })
-        .collect())
+        .collect();
+    Ok((manifest, docs))
 }
 
 pub(super) fn themes(cli: &Cli, args: &ThemesArgs, warnings: &Warnings) -> Result<(), Failure> {
@@ -135,7 +142,7 @@ pub(super) fn themes(cli: &Cli, args: &ThemesArgs, warnings: &Warnings) -> Resul
         );
         selection.query = Some(q.clone());
     }
-    let docs = segmented(cli, warnings)?;
+    let (manifest, docs) = segmented(cli, warnings)?;
     let by: By = args.by.into();
     let units = themes::select(&docs, &selection, by);
     if units.is_empty() {
@@ -144,10 +151,11 @@ pub(super) fn themes(cli: &Cli, args: &ThemesArgs, warnings: &Warnings) -> Resul
             selection.describe()
         )));
     }
-    let analyzer = analyzer(cli, None)?;
+    let analyzer = analyzer(cli, Some(&manifest))?;
     let options = themes::Options {
         by,
         stopwords: args.stopwords.clone(),
+        concepts: themes::terms::Concepts::new(&manifest.synonyms, !args.no_thesaurus),
         codebook: args.codebook.clone(),
     };
     let result = themes::analyze(units, &selection, &analyzer, &options)?;
@@ -199,8 +207,9 @@ fn write_report(
 pub(super) fn batch_report(cli: &Cli, out: &Path, warnings: &Warnings) -> Result<(), Failure> {
     use indicatif::{ProgressBar, ProgressStyle};
     std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
-    let docs = segmented(cli, warnings)?;
-    let analyzer = analyzer(cli, None)?;
+    let (manifest, docs) = segmented(cli, warnings)?;
+    let analyzer = analyzer(cli, Some(&manifest))?;
+    let concepts = themes::terms::Concepts::new(&manifest.synonyms, true);
     let steps = docs.len() as u64 + 1;
     let bar = if io::stderr().is_terminal() {
         ProgressBar::new(steps)
@@ -219,6 +228,7 @@ pub(super) fn batch_report(cli: &Cli, out: &Path, warnings: &Warnings) -> Result
         let options = themes::Options {
             by: By::Local,
             stopwords: None,
+            concepts: concepts.clone(),
             codebook: None,
         };
         let result = themes::analyze(units, &selection, &analyzer, &options)?;
@@ -237,6 +247,10 @@ pub(super) fn batch_report(cli: &Cli, out: &Path, warnings: &Warnings) -> Result
     }
     bar.inc(1);
     let stopwords = themes::terms::Stopwords::builtin();
+    let lexicon = themes::terms::Lexicon {
+        stopwords: &stopwords,
+        concepts: &concepts,
+    };
     for pair in &docs {
         let doc = &pair.0;
         bar.set_message(doc.id.clone());
@@ -248,7 +262,7 @@ pub(super) fn batch_report(cli: &Cli, out: &Path, warnings: &Warnings) -> Result
             },
             By::Org,
         );
-        let terms = themes::terms::extract(&units, &analyzer, &stopwords);
+        let terms = themes::terms::extract(&units, &analyzer, lexicon);
         let file = format!("terms-{}.csv", doc.id.replace(['/', '\\'], "_"));
         let mut w = io::BufWriter::new(
             std::fs::File::create(out.join(&file))
@@ -256,10 +270,11 @@ pub(super) fn batch_report(cli: &Cli, out: &Path, warnings: &Warnings) -> Result
         );
         crate::report::write_excel_bom(&mut w)?;
         let mut csv = csv::Writer::from_writer(w);
-        csv.write_record(["語", "スコア", "出現数", "文数"])?;
+        csv.write_record(["語", "同義語", "スコア", "出現数", "文数"])?;
         for t in &terms.stats {
             csv.write_record([
                 t.term.clone(),
+                t.variants_cell(),
                 format!("{:.3}", t.score),
                 t.frequency.to_string(),
                 t.units.to_string(),

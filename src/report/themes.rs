@@ -192,6 +192,7 @@ pub fn write_markdown(out: &mut impl Write, r: &ThemeReport) -> io::Result<()> {
 fn terms_table(r: &ThemeReport, g: &str) -> Table {
     let mut t = Table::new([
         ("特徴語".to_string(), Align::Left),
+        ("同義語".to_string(), Align::Left),
         ("スコア".to_string(), Align::Right),
         ("出現回数".to_string(), Align::Right),
         ("記述数".to_string(), Align::Right),
@@ -200,6 +201,7 @@ fn terms_table(r: &ThemeReport, g: &str) -> Table {
     for term in r.terms.iter().take(TERM_LIMIT) {
         t.row(vec![
             term.term.clone(),
+            term.variants_cell(),
             num(term.score, 2),
             term.frequency.to_string(),
             term.units.to_string(),
@@ -442,6 +444,7 @@ pub fn write_csv_dir(dir: &Path, r: &ThemeReport) -> io::Result<Vec<PathBuf>> {
         "terms.csv",
         [
             "特徴語".to_string(),
+            "同義語".into(),
             "スコア".into(),
             "出現回数".into(),
             "記述数".into(),
@@ -450,6 +453,7 @@ pub fn write_csv_dir(dir: &Path, r: &ThemeReport) -> io::Result<Vec<PathBuf>> {
         r.terms.iter().map(|t| {
             vec![
                 t.term.clone(),
+                t.variants_cell(),
                 raw(t.score),
                 t.frequency.to_string(),
                 t.units.to_string(),
@@ -1024,6 +1028,7 @@ mod tests {
             .enumerate()
             .map(|(i, t)| TermStat {
                 term: t.to_string(),
+                variants: Vec::new(),
                 score: 10.0 - i as f64,
                 frequency: 8 - i,
                 units: 5 - i,

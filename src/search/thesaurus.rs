@@ -32,6 +32,14 @@ pub fn synonyms(word: &str) -> Vec<&'static str> {
     out
 }
 
+/// Every group, in file order.
+pub fn groups() -> impl Iterator<Item = std::str::Split<'static, char>> {
+    THESAURUS
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .map(|l| l.split('\t'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::synonyms;

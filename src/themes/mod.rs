@@ -134,6 +134,8 @@ pub fn select(docs: &[(Document, Vec<Unit>)], selection: &Selection, by: By) -> 
 pub struct Options {
     pub by: By,
     pub stopwords: Option<PathBuf>,
+    /// Words counted as one term: the manifest's synonym groups, and Sudachi's thesaurus.
+    pub concepts: terms::Concepts,
     pub codebook: Option<PathBuf>,
 }
 
@@ -156,7 +158,11 @@ pub fn analyze(
         }
         None => None,
     };
-    let extracted = terms::extract(&units, analyzer, &stopwords);
+    let lexicon = terms::Lexicon {
+        stopwords: &stopwords,
+        concepts: &options.concepts,
+    };
+    let extracted = terms::extract(&units, analyzer, lexicon);
     let (themes, single_branch) =
         discover::discover(&units, &extracted, &discover::DiscoverOptions::default());
     let codebook = codebook.map(|book| {
@@ -193,9 +199,19 @@ pub(crate) mod fixtures {
         }
     }
 
+    fn corpus() -> std::path::PathBuf {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora")
+    }
+
+    /// What `kumiai themes` merges by default: the bundled manifest's synonyms and the thesaurus.
+    pub fn concepts() -> terms::Concepts {
+        let manifest = crate::ingest::Manifest::load(&corpus()).expect("the bundled manifest");
+        terms::Concepts::new(&manifest.synonyms, true)
+    }
+
     /// The bundled survey's answers, grouped by 単組.
     pub fn survey_units() -> Vec<ThemeUnit> {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora");
+        let dir = corpus();
         let warnings = crate::warning::Warnings::default();
         let manifest = crate::ingest::Manifest::load(&dir).expect("the bundled manifest");
         let docs: Vec<_> = crate::ingest::load_corpus(&dir, &manifest, &warnings)

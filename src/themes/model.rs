@@ -24,12 +24,23 @@ pub struct ThemeUnit {
 /// A candidate term and where it occurs.
 #[derive(Debug, Clone, Serialize)]
 pub struct TermStat {
+    /// Its most frequent form in the selection.
     pub term: String,
+    /// The other forms counted with it (synonyms: 団交 with 団体交渉), most frequent first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub variants: Vec<String>,
     /// Termhood score (FLR or C-value) used to rank terms.
     pub score: f64,
     pub frequency: usize,
     pub units: usize,
     pub groups: usize,
+}
+
+impl TermStat {
+    /// The other forms, for a table cell: 団体交渉、団交.
+    pub fn variants_cell(&self) -> String {
+        self.variants.join("、")
+    }
 }
 
 /// A short complete sentence that carries a theme's top terms.

@@ -51,6 +51,64 @@ impl Stopwords {
     }
 }
 
+/// Words that count as one term: the manifest's synonym groups, then the thesaurus's.
+#[derive(Debug, Clone, Default)]
+pub struct Concepts(HashMap<String, String>);
+
+impl Concepts {
+    /// `groups` are the manifest's (they win over the thesaurus for their words); a
+    /// thesaurus word of several groups is left alone rather than guessed.
+    pub fn new(groups: &[Vec<String>], thesaurus: bool) -> Self {
+        let fold = |w: &str| {
+            crate::normalize::normalize(w, 0..w.len())
+                .0
+                .text
+                .to_lowercase()
+        };
+        let mut map: HashMap<String, String> = HashMap::new();
+        if thesaurus {
+            let mut ambiguous: HashSet<&str> = HashSet::new();
+            for mut group in crate::search::thesaurus::groups() {
+                let Some(key) = group.next() else { continue };
+                for w in std::iter::once(key).chain(group) {
+                    match map.get(w) {
+                        Some(k) if k != key => {
+                            ambiguous.insert(w);
+                        }
+                        _ => {
+                            map.insert(w.to_string(), key.to_string());
+                        }
+                    }
+                }
+            }
+            for w in ambiguous {
+                map.remove(w);
+            }
+        }
+        // A manifest group's key starts with NUL, which no text holds, so it never meets a
+        // thesaurus group or a word.
+        for group in groups {
+            let Some(key) = group.first().map(|w| format!("\0{}", fold(w))) else {
+                continue;
+            };
+            for w in group {
+                map.insert(fold(w), key.clone());
+            }
+        }
+        Self(map)
+    }
+
+    /// The key `term` is counted under: its group's, or itself.
+    fn key<'a>(&'a self, term: &'a str) -> &'a str {
+        let found = if term.chars().any(char::is_uppercase) {
+            self.0.get(&term.to_lowercase())
+        } else {
+            self.0.get(term)
+        };
+        found.map_or(term, String::as_str)
+    }
+}
+
 /// The terms of a selection of units.
 #[derive(Debug, Clone, Default)]
 pub struct Terms {
@@ -62,7 +120,10 @@ pub struct Terms {
 
 /// A term as counted over some units.
 struct TermAcc<'a> {
-    term: String,
+    /// What its forms are counted under (see [`Concepts`]).
+    key: String,
+    /// Its forms as written, with their frequencies, in order of first occurrence.
+    forms: Vec<(String, usize)>,
     /// The simple nouns of its first occurrence (empty for verbs and adjectives), for FLR.
     nouns: Vec<String>,
     frequency: usize,
@@ -86,13 +147,8 @@ struct Chunk<'a> {
 
 impl<'a> Chunk<'a> {
     /// Returns the unit's ids into `terms`, deduplicated and sorted.
-    fn add_unit(
-        &mut self,
-        unit: &'a ThemeUnit,
-        analyzer: &Analyzer,
-        stopwords: &Stopwords,
-    ) -> Vec<u32> {
-        unit_terms(&analyzer.morphemes(&unit.norm), stopwords, self);
+    fn add_unit(&mut self, unit: &'a ThemeUnit, analyzer: &Analyzer, lexicon: Lexicon) -> Vec<u32> {
+        unit_terms(&analyzer.morphemes(&unit.norm), lexicon, self);
         let mut ids = std::mem::take(&mut self.current);
         ids.sort_unstable();
         ids.dedup();
@@ -108,17 +164,19 @@ impl<'a> Chunk<'a> {
         exact
     }
 
-    fn push_term(&mut self, term: &str, nouns: &[String], stopwords: &Stopwords) {
-        if !is_term(term, stopwords) {
+    fn push_term(&mut self, term: &str, nouns: &[String], lexicon: Lexicon) {
+        if !is_term(term, lexicon.stopwords) {
             return;
         }
-        let id = match self.ids.get(term) {
+        let key = lexicon.concepts.key(term);
+        let id = match self.ids.get(key) {
             Some(&id) => id,
             None => {
                 let id = self.terms.len() as u32;
-                self.ids.insert(term.to_string(), id);
+                self.ids.insert(key.to_string(), id);
                 self.terms.push(TermAcc {
-                    term: term.to_string(),
+                    key: key.to_string(),
+                    forms: Vec::new(),
                     nouns: nouns.to_vec(),
                     frequency: 0,
                     units: 0,
@@ -127,7 +185,9 @@ impl<'a> Chunk<'a> {
                 id
             }
         };
-        self.terms[id as usize].frequency += 1;
+        let acc = &mut self.terms[id as usize];
+        acc.frequency += 1;
+        add_form(&mut acc.forms, term, 1);
         self.current.push(id);
     }
 
@@ -135,6 +195,20 @@ impl<'a> Chunk<'a> {
         count(&mut self.right, l, 1);
         count(&mut self.left, r, 1);
     }
+}
+
+fn add_form(forms: &mut Vec<(String, usize)>, form: &str, n: usize) {
+    match forms.iter_mut().find(|(f, _)| f == form) {
+        Some((_, c)) => *c += n,
+        None => forms.push((form.to_string(), n)),
+    }
+}
+
+/// What decides which words are terms and which count as one.
+#[derive(Clone, Copy)]
+pub struct Lexicon<'a> {
+    pub stopwords: &'a Stopwords,
+    pub concepts: &'a Concepts,
 }
 
 fn count(counts: &mut HashMap<String, usize>, key: &str, n: usize) {
@@ -148,7 +222,7 @@ fn count(counts: &mut HashMap<String, usize>, key: &str, n: usize) {
 
 /// Extracts and scores the candidate terms of `units`, tokenized in parallel chunks whose
 /// tables are merged in unit order, so the result does not depend on the chunking.
-pub fn extract(units: &[ThemeUnit], analyzer: &Analyzer, stopwords: &Stopwords) -> Terms {
+pub fn extract(units: &[ThemeUnit], analyzer: &Analyzer, lexicon: Lexicon) -> Terms {
     // A few chunks per thread: enough to balance the load, few enough that their tables
     // (each holding much of the vocabulary) stay small.
     let chunk_units = units
@@ -163,7 +237,7 @@ pub fn extract(units: &[ThemeUnit], analyzer: &Analyzer, stopwords: &Stopwords) 
         .map(|(units, slots)| {
             let mut chunk = Chunk::default();
             for (u, slot) in units.iter().zip(slots) {
-                *slot = chunk.add_unit(u, analyzer, stopwords);
+                *slot = chunk.add_unit(u, analyzer, lexicon);
             }
             chunk
         })
@@ -182,9 +256,12 @@ pub fn extract(units: &[ThemeUnit], analyzer: &Analyzer, stopwords: &Stopwords) 
         chunk.ids = HashMap::new();
         let remap = std::mem::take(&mut chunk.terms)
             .into_iter()
-            .map(|t| match all.ids.get(&t.term) {
+            .map(|t| match all.ids.get(&t.key) {
                 Some(&id) => {
                     let a = &mut all.terms[id as usize];
+                    for (form, n) in &t.forms {
+                        add_form(&mut a.forms, form, *n);
+                    }
                     a.frequency += t.frequency;
                     a.units += t.units;
                     a.groups.extend(t.groups);
@@ -192,7 +269,7 @@ pub fn extract(units: &[ThemeUnit], analyzer: &Analyzer, stopwords: &Stopwords) 
                 }
                 None => {
                     let id = all.terms.len() as u32;
-                    all.ids.insert(t.term.clone(), id);
+                    all.ids.insert(t.key.clone(), id);
                     all.terms.push(t);
                     id
                 }
@@ -221,8 +298,12 @@ pub fn extract(units: &[ThemeUnit], analyzer: &Analyzer, stopwords: &Stopwords) 
         .iter()
         .enumerate()
         .map(|(id, a)| {
+            // The most frequent form names the term; ties go to the first seen.
+            let mut forms: Vec<&(String, usize)> = a.forms.iter().collect();
+            forms.sort_by_key(|f| std::cmp::Reverse(f.1));
             let stat = TermStat {
-                term: a.term.clone(),
+                term: forms.first().map(|f| f.0.clone()).unwrap_or_default(),
+                variants: forms.iter().skip(1).map(|f| f.0.clone()).collect(),
                 score: a.frequency as f64 * flr(a),
                 frequency: a.frequency,
                 units: a.units,
@@ -272,7 +353,8 @@ fn noun_part(t: &Morpheme) -> Option<bool> {
     }
 }
 
-fn unit_terms(tokens: &[Morpheme], stopwords: &Stopwords, out: &mut Chunk) {
+fn unit_terms(tokens: &[Morpheme], lexicon: Lexicon, out: &mut Chunk) {
+    let stopwords = lexicon.stopwords;
     let mut run: Vec<&Morpheme> = Vec::new();
     let mut prefix: Option<&Morpheme> = None;
     for t in tokens {
@@ -287,7 +369,7 @@ fn unit_terms(tokens: &[Morpheme], stopwords: &Stopwords, out: &mut Chunk) {
                 run.push(t);
             }
             _ => {
-                flush(&mut run, stopwords, out);
+                flush(&mut run, lexicon, out);
                 prefix = None;
                 if t.pos == "接頭詞" && t.pos_detail == "名詞接続" {
                     prefix = Some(t);
@@ -295,17 +377,17 @@ fn unit_terms(tokens: &[Morpheme], stopwords: &Stopwords, out: &mut Chunk) {
                     (t.pos.as_ref(), t.pos_detail.as_ref()),
                     ("動詞", "自立") | ("形容詞", "自立")
                 ) {
-                    out.push_term(t.base_form(), &[], stopwords);
+                    out.push_term(t.base_form(), &[], lexicon);
                 }
             }
         }
     }
-    flush(&mut run, stopwords, out);
+    flush(&mut run, lexicon, out);
 }
 
 /// Emits the compound `run`, its constituents (a noun with its suffixes: ユース部, 声掛け)
 /// and their bare nouns, then clears it.
-fn flush(run: &mut Vec<&Morpheme>, stopwords: &Stopwords, out: &mut Chunk) {
+fn flush(run: &mut Vec<&Morpheme>, lexicon: Lexicon, out: &mut Chunk) {
     // Chunks: a prefix and a standalone noun, followed by its suffixes.
     let mut chunks: Vec<(String, String)> = Vec::new();
     let mut open = false;
@@ -332,13 +414,13 @@ fn flush(run: &mut Vec<&Morpheme>, stopwords: &Stopwords, out: &mut Chunk) {
     }
     if chunks.len() > 1 {
         let nouns: Vec<String> = chunks.iter().map(|(c, _)| c.clone()).collect();
-        out.push_term(&nouns.concat(), &nouns, stopwords);
+        out.push_term(&nouns.concat(), &nouns, lexicon);
     }
     for (chunk, bare) in &chunks {
         if bare != chunk {
-            out.push_term(bare, std::slice::from_ref(bare), stopwords);
+            out.push_term(bare, std::slice::from_ref(bare), lexicon);
         }
-        out.push_term(chunk, std::slice::from_ref(chunk), stopwords);
+        out.push_term(chunk, std::slice::from_ref(chunk), lexicon);
     }
 }
 
@@ -372,7 +454,11 @@ mod tests {
             unit("A", "競合単組との差別化で悩んでいること。2024年は3回。"),
             unit("B", "競合組織が強く、新規採用者組織化が難しい。"),
         ];
-        let terms = extract(&units, &analyzer, &Stopwords::builtin());
+        let lexicon = Lexicon {
+            stopwords: &Stopwords::builtin(),
+            concepts: &Concepts::default(),
+        };
+        let terms = extract(&units, &analyzer, lexicon);
         let has = |w: &str| terms.stats.iter().any(|s| s.term == w);
         for w in [
             "競合単組",
@@ -395,5 +481,50 @@ mod tests {
                 .iter()
                 .all(|v| v.windows(2).all(|w| w[0] < w[1]))
         );
+    }
+
+    /// Synonyms count as one term named by the most frequent form; other words stay apart.
+    #[test]
+    fn synonyms_count_as_one_term() {
+        let analyzer = Analyzer::new(&[]).expect("analyzer");
+        let units = [
+            unit("A", "団体交渉を行った。"),
+            unit("B", "団交は大衆団交で行った。"),
+            unit("C", "業務が忙しい。"),
+            unit("D", "多忙のため新採の勧誘ができない。"),
+            unit("E", "新規採用者の加入。自治労と自治労連。"),
+        ];
+        let manifest = vec![vec!["新採".to_string(), "新規採用者".to_string()]];
+        let concepts = Concepts::new(&manifest, true);
+        let lexicon = Lexicon {
+            stopwords: &Stopwords::builtin(),
+            concepts: &concepts,
+        };
+        let terms = extract(&units, &analyzer, lexicon);
+        let stat = |w: &str| terms.stats.iter().find(|s| s.term == w);
+        let bargaining = stat("団交").expect("団交, the more frequent form");
+        assert_eq!((bargaining.frequency, bargaining.units), (3, 2));
+        assert_eq!(bargaining.variants, ["団体交渉"]);
+        assert!(stat("団体交渉").is_none());
+        let busy = stat("忙しい").expect("忙しい, seen first");
+        assert_eq!(
+            (busy.units, busy.variants.as_slice()),
+            (2, &["多忙".to_string()][..])
+        );
+        let hires = stat("新採").expect("the manifest's group");
+        assert_eq!(hires.variants, ["新規採用者"]);
+        for w in ["加入", "自治労", "自治労連"] {
+            assert!(stat(w).is_some_and(|s| s.variants.is_empty()), "{w}");
+        }
+        let without = Concepts::new(&manifest, false);
+        let terms = extract(
+            &units,
+            &analyzer,
+            Lexicon {
+                stopwords: &Stopwords::builtin(),
+                concepts: &without,
+            },
+        );
+        assert!(terms.stats.iter().any(|s| s.term == "団体交渉"));
     }
 }
