@@ -139,6 +139,11 @@ pub fn normalize(original: &str, range: Range<usize>) -> (Normalized, usize) {
     b.finish()
 }
 
+/// A word as the index and the synonym lists compare it: normalized, then lower-cased.
+pub fn fold_word(word: &str) -> String {
+    normalize(word, 0..word.len()).0.text.to_lowercase()
+}
+
 /// Normalizes several spans of `original` as if they were consecutive lines.
 pub(crate) fn normalize_lines(original: &str, spans: &[Range<usize>]) -> (Normalized, usize) {
     let mut b = Builder::new(spans.first().map_or(0, |r| r.start));

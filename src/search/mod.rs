@@ -41,16 +41,10 @@ pub struct Synonyms {
 
 impl Synonyms {
     pub fn new(groups: &[Vec<String>], thesaurus: bool) -> Self {
-        let fold = |s: &String| {
-            crate::normalize::normalize(s, 0..s.len())
-                .0
-                .text
-                .to_lowercase()
-        };
         Self {
             groups: groups
                 .iter()
-                .map(|g| g.iter().map(fold).collect())
+                .map(|g| g.iter().map(|w| crate::normalize::fold_word(w)).collect())
                 .collect(),
             thesaurus,
         }

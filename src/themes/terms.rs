@@ -15,6 +15,7 @@ use std::path::Path;
 use rayon::prelude::*;
 
 use crate::analyze::{Analyzer, Morpheme};
+use crate::normalize::fold_word;
 use crate::themes::model::{TermStat, ThemeUnit};
 
 const BUILTIN_STOPWORDS: &str = include_str!("stopwords.txt");
@@ -59,12 +60,6 @@ impl Concepts {
     /// `groups` are the manifest's (they win over the thesaurus for their words); a
     /// thesaurus word of several groups is left alone rather than guessed.
     pub fn new(groups: &[Vec<String>], thesaurus: bool) -> Self {
-        let fold = |w: &str| {
-            crate::normalize::normalize(w, 0..w.len())
-                .0
-                .text
-                .to_lowercase()
-        };
         let mut map: HashMap<String, String> = HashMap::new();
         if thesaurus {
             let mut ambiguous: HashSet<&str> = HashSet::new();
@@ -88,11 +83,11 @@ impl Concepts {
         // A manifest group's key starts with NUL, which no text holds, so it never meets a
         // thesaurus group or a word.
         for group in groups {
-            let Some(key) = group.first().map(|w| format!("\0{}", fold(w))) else {
+            let Some(key) = group.first().map(|w| format!("\0{}", fold_word(w))) else {
                 continue;
             };
             for w in group {
-                map.insert(fold(w), key.clone());
+                map.insert(fold_word(w), key.clone());
             }
         }
         Self(map)
