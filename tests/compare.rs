@@ -175,3 +175,53 @@ fn compare_by_organisation_and_years_and_trend_over_them() {
     // Replacing in the file misses an occurrence wrapped across a line; the pipeline joins it.
     assert!(count(rows[0]) + 3 <= count(rows[1]), "{csv}");
 }
+
+#[test]
+fn a_split_and_a_merge_are_one_pair_each_with_a_sentence_count_in_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let original = std::fs::read_to_string(JCM).unwrap();
+    let edited = original
+        .replacen("2億円を超え、直近では", "2億円を超えた。直近では", 1)
+        .replacen("きた。今後も", "きており、今後も", 1);
+    let new = dir.path().join("new.txt");
+    std::fs::write(&new, edited).unwrap();
+    let v = compare_json(Path::new(JCM), &new);
+    let sentences = v["sentences"].as_array().unwrap();
+    let changed: Vec<&serde_json::Value> = sentences
+        .iter()
+        .filter(|s| s["status"] != "unchanged")
+        .collect();
+    assert_eq!(changed.len(), 2, "{changed:#?}");
+    let merge = changed[0];
+    let split = changed[1];
+    assert_eq!(merge["status"], "modified");
+    assert_eq!(merge["old_count"], 2);
+    assert!(merge.get("new_count").is_none(), "1 is left out: {merge}");
+    assert!(merge["new"].as_str().unwrap().contains("きており、今後も"));
+    assert_eq!(split["status"], "modified");
+    assert_eq!(split["new_count"], 2);
+    assert!(split.get("old_count").is_none(), "{split}");
+    assert!(split["new"].as_str().unwrap().contains("超えた。直近では"));
+
+    // Every sentence exactly once, a missing count meaning 1: what a script checks.
+    let ids = |side: &str| {
+        let mut ids: Vec<u64> = sentences
+            .iter()
+            .filter_map(|s| {
+                let first = s[format!("{side}_index")].as_u64()?;
+                Some(first..first + s[format!("{side}_count")].as_u64().unwrap_or(1))
+            })
+            .flatten()
+            .collect();
+        ids.sort_unstable();
+        ids
+    };
+    // The original compared with itself pairs each of its sentences once.
+    let n = compare_json(Path::new(JCM), Path::new(JCM))["sentences"]
+        .as_array()
+        .unwrap()
+        .len() as u64;
+    assert_eq!(ids("old"), (0..n).collect::<Vec<_>>());
+    // One sentence fewer by the merge, one more by the split.
+    assert_eq!(ids("new"), (0..n).collect::<Vec<_>>());
+}

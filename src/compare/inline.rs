@@ -1,13 +1,14 @@
 //! Inline diff of two versions of a sentence: morphemes first, so an edit
 //! never splits a word arbitrarily, then characters inside each changed run,
-//! so 取り組む → 取り組んでいく shows only the ending.
+//! so 取り組む → 取り組んでいく shows only the ending. A side of two sentences
+//! (a split or a merge) is diffed as their joined text, so 「…し、…」 →
+//! 「…した。…」 shows only the changed punctuation and ending.
 
 use std::ops::Range;
 
 use similar::{Algorithm, DiffOp as Op, capture_diff_slices};
 
-use super::{DiffOp, DiffSpan, Doc};
-use crate::analyze::Token;
+use super::{DiffOp, DiffSpan, Side};
 
 /// A run of the alignment: byte ranges in the old and new normalized text.
 #[derive(Debug, Clone, PartialEq)]
@@ -16,8 +17,8 @@ enum Chunk {
     Change(Range<usize>, Range<usize>),
 }
 
-pub(super) fn diff(a: &Doc, i: usize, b: &Doc, j: usize) -> Vec<DiffSpan> {
-    let chunks = chunks(a.text(i), &a.tokens[i], b.text(j), &b.tokens[j]);
+pub(super) fn diff(a: &Side, b: &Side) -> Vec<DiffSpan> {
+    let chunks = chunks(&a.text, a.tokens(), &b.text, b.tokens());
     let mut out: Vec<DiffSpan> = Vec::new();
     let mut push = |op, text: String| {
         if text.is_empty() {
@@ -30,19 +31,19 @@ pub(super) fn diff(a: &Doc, i: usize, b: &Doc, j: usize) -> Vec<DiffSpan> {
     };
     for c in chunks {
         match c {
-            Chunk::Same(_, r) => push(DiffOp::Equal, b.display(j, r)),
+            Chunk::Same(_, r) => push(DiffOp::Equal, b.display(r)),
             Chunk::Change(x, y) => {
-                push(DiffOp::Delete, a.display(i, x));
-                push(DiffOp::Insert, b.display(j, y));
+                push(DiffOp::Delete, a.display(x));
+                push(DiffOp::Insert, b.display(y));
             }
         }
     }
     out
 }
 
-/// Morphemes with the whitespace between them, covering all of `text`.
-fn pieces(text: &str, tokens: &[Token]) -> Vec<Range<usize>> {
-    let mut out = Vec::with_capacity(tokens.len() + 1);
+/// Morphemes (byte ranges) with the whitespace between them, covering all of `text`.
+fn pieces(text: &str, tokens: impl Iterator<Item = Range<usize>>) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
     let mut at = 0;
     for t in tokens {
         if t.start < at || t.end > text.len() || t.start > t.end {
@@ -62,7 +63,12 @@ fn pieces(text: &str, tokens: &[Token]) -> Vec<Range<usize>> {
     out
 }
 
-fn chunks(a: &str, at: &[Token], b: &str, bt: &[Token]) -> Vec<Chunk> {
+fn chunks(
+    a: &str,
+    at: impl Iterator<Item = Range<usize>>,
+    b: &str,
+    bt: impl Iterator<Item = Range<usize>>,
+) -> Vec<Chunk> {
     let pa = pieces(a, at);
     let pb = pieces(b, bt);
     let sa: Vec<&str> = pa.iter().map(|r| &a[r.clone()]).collect();

@@ -3,14 +3,17 @@
 //! Both texts are repaired and segmented first, so line wrapping and page
 //! furniture never count as changes. Sections are aligned by heading (title
 //! without its number, so renumbered sections still pair) and content, then
-//! sentences within each pair by a monotone alignment; what is left over on
-//! both sides is matched across the whole document to find moved sentences.
+//! sentences within each pair by a monotone alignment (which also pairs one
+//! sentence with two consecutive ones when it was split or two were merged);
+//! what is left over on both sides is matched across the whole document to
+//! find moved sentences.
 
 mod inline;
 mod keyness;
 #[cfg(test)]
 mod tests;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::LazyLock;
@@ -33,6 +36,11 @@ pub struct CompareOptions {
     /// Minimum Dice for a sentence to count as moved: higher than `modified`
     /// because a match across the document has no position to support it.
     pub moved: f64,
+    /// How much more similar (in Dice) two consecutive sentences joined must be
+    /// to a sentence on the other side than either alone, for the three to be
+    /// one sentence split in two (or two merged) rather than an edit and an
+    /// addition (or removal).
+    pub span_gain: f64,
     /// Minimum score (title and content similarity) for two sections to align.
     pub section: f64,
     /// Keyness terms below this G² are left out (3.84 is p < 0.05 at 1 d.f.).
@@ -44,6 +52,7 @@ impl Default for CompareOptions {
         Self {
             modified: 0.5,
             moved: 0.7,
+            span_gain: 0.05,
             section: 0.5,
             min_g2: 3.84,
         }
@@ -83,6 +92,10 @@ pub struct DiffSpan {
 
 /// One sentence of either text, or one of each when they correspond.
 ///
+/// A side may also hold two consecutive sentences, when one sentence was split
+/// into two (or two merged into one): that is one edit, reported as one
+/// modified pair rather than a modified and an added (or removed) sentence.
+///
 /// Texts are the original characters (full-width forms kept) with line
 /// breaks and page furniture removed.
 #[derive(Debug, Clone, Serialize)]
@@ -93,19 +106,46 @@ pub struct SentencePair {
     /// Where a moved sentence was.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub old_section: Option<Vec<String>>,
+    /// The side's sentences joined as printed (no space between them).
     pub old: Option<String>,
     pub new: Option<String>,
-    /// 1-based lines in the original texts.
+    /// 1-based lines in the original texts (of the side's first sentence).
     pub old_line: Option<usize>,
     pub new_line: Option<usize>,
-    /// 0-based sentence number in each text, so every sentence can be traced.
+    /// 0-based sentence number in each text (the side's first sentence), so
+    /// every sentence can be traced.
     pub old_index: Option<usize>,
     pub new_index: Option<usize>,
-    /// Character-bigram Dice of the normalized sentences (0 when one is missing).
+    /// How many consecutive sentences from `old_index` the old side holds: 1,
+    /// 2 when two were merged into one, 0 without an old side. Serialized only
+    /// when above 1 (a missing count is 1 when there is an index), so readers
+    /// can still check that every sentence appears exactly once.
+    #[serde(skip_serializing_if = "is_single")]
+    pub old_count: usize,
+    /// The same for `new_index`: 2 for a sentence split in two.
+    #[serde(skip_serializing_if = "is_single")]
+    pub new_count: usize,
+    /// Character-bigram Dice of the normalized sides (0 when one is missing).
     pub similarity: f64,
-    /// Inline diff, only when both exist and differ.
+    /// Inline diff of the sides, only when both exist and differ.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub diff: Vec<DiffSpan>,
+}
+
+impl SentencePair {
+    /// Sentence numbers of the old side (empty without one).
+    pub fn old_sentences(&self) -> Range<usize> {
+        self.old_index.map_or(0..0, |i| i..i + self.old_count)
+    }
+
+    /// Sentence numbers of the new side (empty without one).
+    pub fn new_sentences(&self) -> Range<usize> {
+        self.new_index.map_or(0..0, |j| j..j + self.new_count)
+    }
+}
+
+fn is_single(n: &usize) -> bool {
+    *n <= 1
 }
 
 /// Counts for one aligned section pair (or a section only one text has).
@@ -131,7 +171,8 @@ impl SectionSummary {
 
 #[derive(Debug, Serialize)]
 pub struct Comparison {
-    /// Every sentence of both texts exactly once, in new-text order with
+    /// Every sentence of both texts exactly once (counting the
+    /// `old_count`/`new_count` sentences of a side), in new-text order with
     /// removed sentences at their old place.
     pub sentences: Vec<SentencePair>,
     /// Most changed first.
@@ -229,10 +270,6 @@ impl<'a> Doc<'a> {
     fn display(&self, i: usize, r: Range<usize>) -> String {
         display(&self.units[i].norm, self.original, r)
     }
-
-    fn display_all(&self, i: usize) -> String {
-        self.display(i, 0..self.text(i).len())
-    }
 }
 
 /// Compares two policy texts given as their original strings.
@@ -241,25 +278,30 @@ pub fn compare(old: &str, new: &str, analyzer: &Analyzer, options: &CompareOptio
     let b = Doc::new(new, analyzer);
     let section_match = align_sections(&a, &b, options);
 
-    // Sentence matches: old unit → (new unit, moved).
-    let mut old_to_new: Vec<Option<(usize, bool)>> = vec![None; a.units.len()];
-    let mut new_to_old: Vec<Option<usize>> = vec![None; b.units.len()];
+    let mut links = Vec::new();
     for (i, j) in section_match.iter().enumerate() {
         if let Some(j) = *j {
-            let pairs =
-                align_sentences(&a, &a.sections[i].units, &b, &b.sections[j].units, options);
-            for (x, y) in pairs {
-                old_to_new[x] = Some((y, false));
-                new_to_old[y] = Some(x);
-            }
+            align_sentences(
+                &a,
+                &a.sections[i].units,
+                &b,
+                &b.sections[j].units,
+                options,
+                &mut links,
+            );
         }
     }
-    for (x, y) in find_moves(&a, &old_to_new, &b, &new_to_old, options) {
-        old_to_new[x] = Some((y, true));
-        new_to_old[y] = Some(x);
+    let (old_link, new_link) = link_maps(&links, a.units.len(), b.units.len());
+    for (x, y) in find_moves(&a, &old_link, &b, &new_link, options) {
+        links.push(Link {
+            old: x..x + 1,
+            new: y..y + 1,
+            moved: true,
+        });
     }
+    let (old_link, new_link) = link_maps(&links, a.units.len(), b.units.len());
 
-    let sentences = order_pairs(&a, &b, &old_to_new, &new_to_old);
+    let sentences = order_pairs(&a, &b, &links, &old_link, &new_link);
     let sections = summarize(&a, &b, &section_match, &sentences);
     let (keyness, keyness_threshold) = keyness::keyness(&a.tokens, &b.tokens, options.min_g2);
     Comparison {
@@ -268,6 +310,31 @@ pub fn compare(old: &str, new: &str, analyzer: &Analyzer, options: &CompareOptio
         keyness,
         keyness_threshold,
     }
+}
+
+/// Sentences found to correspond: consecutive sentence numbers in each text
+/// (one or two; none on the side of an added or removed sentence).
+#[derive(Debug, Clone)]
+struct Link {
+    old: Range<usize>,
+    new: Range<usize>,
+    /// Matched across the document rather than by the section alignment.
+    moved: bool,
+}
+
+/// For each sentence of the old and of the new text, the link holding it.
+fn link_maps(
+    links: &[Link],
+    n_old: usize,
+    n_new: usize,
+) -> (Vec<Option<usize>>, Vec<Option<usize>>) {
+    let mut old = vec![None; n_old];
+    let mut new = vec![None; n_new];
+    for (k, l) in links.iter().enumerate() {
+        l.old.clone().for_each(|i| old[i] = Some(k));
+        l.new.clone().for_each(|j| new[j] = Some(k));
+    }
+    (old, new)
 }
 
 static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
@@ -318,10 +385,10 @@ fn align_sentences(
     b: &Doc,
     ys: &[usize],
     o: &CompareOptions,
-) -> Vec<(usize, usize)> {
+    out: &mut Vec<Link>,
+) {
     let at: Vec<&str> = xs.iter().map(|&i| a.text(i)).collect();
     let bt: Vec<&str> = ys.iter().map(|&j| b.text(j)).collect();
-    let mut pairs = Vec::new();
     let mut gap_a = 0;
     let mut gap_b = 0;
     let ops = similar::capture_diff_slices(similar::Algorithm::Myers, &at, &bt);
@@ -332,83 +399,155 @@ fn align_sentences(
             len,
         } = op
         {
-            dp_gap(
-                a,
-                &xs[gap_a..old_index],
-                b,
-                &ys[gap_b..new_index],
-                o,
-                &mut pairs,
-            );
-            pairs.extend((0..len).map(|k| (xs[old_index + k], ys[new_index + k])));
+            dp_gap(a, &xs[gap_a..old_index], b, &ys[gap_b..new_index], o, out);
+            out.extend((0..len).map(|k| Link {
+                old: xs[old_index + k]..xs[old_index + k] + 1,
+                new: ys[new_index + k]..ys[new_index + k] + 1,
+                moved: false,
+            }));
             gap_a = old_index + len;
             gap_b = new_index + len;
         }
     }
-    dp_gap(a, &xs[gap_a..], b, &ys[gap_b..], o, &mut pairs);
-    pairs
+    dp_gap(a, &xs[gap_a..], b, &ys[gap_b..], o, out);
 }
 
-/// Maximum-weight monotone matching of sentences with similarity ≥ `o.modified`.
-fn dp_gap(
-    a: &Doc,
-    xs: &[usize],
-    b: &Doc,
-    ys: &[usize],
-    o: &CompareOptions,
-    out: &mut Vec<(usize, usize)>,
-) {
+/// How a DP cell was reached.
+#[derive(Debug, Clone, Copy)]
+enum Step {
+    /// The old sentence is left unmatched.
+    Up,
+    /// The new sentence is left unmatched.
+    Left,
+    /// One sentence to one.
+    One,
+    /// The old sentence to this and the previous new one.
+    Split,
+    /// This and the previous old sentence to the new one.
+    Merge,
+}
+
+/// Maximum-weight monotone matching of sentences with similarity ≥
+/// `o.modified`, the weight being the similarity. A sentence may also match
+/// two consecutive sentences of the other text joined (a split or a merge)
+/// when the joined pair beats either sentence alone by `o.span_gain`.
+fn dp_gap(a: &Doc, xs: &[usize], b: &Doc, ys: &[usize], o: &CompareOptions, out: &mut Vec<Link>) {
     let (n, m) = (xs.len(), ys.len());
     if n == 0 || m == 0 || n * m > MAX_CELLS {
         return;
     }
+    let xx = joined_grams(a, xs);
+    let yy = joined_grams(b, ys);
     let w = m + 1;
     let mut score = vec![0.0f64; (n + 1) * w];
-    let mut sim = vec![0.0f64; n * m];
+    let mut step = vec![Step::Up; n * m];
+    // Shared bigrams of old sentence i (and i - 1) with each new sentence.
+    let mut common_row = vec![0usize; m];
+    let mut common_prev = vec![0usize; m];
     for i in 0..n {
+        let x = &a.grams[xs[i]];
         for j in 0..m {
-            let s = dice(&a.grams[xs[i]], &b.grams[ys[j]]);
-            sim[i * m + j] = if s >= o.modified { s } else { 0.0 };
-            let diag = score[i * w + j] + sim[i * m + j];
-            let best = score[i * w + j + 1].max(score[(i + 1) * w + j]);
-            score[(i + 1) * w + j + 1] = if sim[i * m + j] > 0.0 {
-                best.max(diag)
+            let y = &b.grams[ys[j]];
+            let c = common(x, y);
+            common_row[j] = c;
+            let single = ratio(c, x.len() + y.len());
+            let up = score[i * w + j + 1];
+            let left = score[(i + 1) * w + j];
+            let (mut best, mut how) = if left > up {
+                (left, Step::Left)
             } else {
-                best
+                (up, Step::Up)
             };
+            if single > 0.0 && single >= o.modified && score[i * w + j] + single >= best {
+                best = score[i * w + j] + single;
+                how = Step::One;
+            }
+            // x_i ↔ y_{j-1} y_j: bounded by the bigrams each shares with x_i
+            // plus the one across the join, so most cells skip the Dice.
+            if let Some(Some(yy)) = j.checked_sub(1).map(|k| &yy[k]) {
+                let prev = ratio(common_row[j - 1], x.len() + b.grams[ys[j - 1]].len());
+                let need = o.modified.max(prev.max(single) + o.span_gain);
+                let bound = ratio(common_row[j - 1] + c + 1, x.len() + yy.len());
+                if bound >= need {
+                    let s = dice(x, yy);
+                    if s >= need && score[i * w + j - 1] + s > best {
+                        best = score[i * w + j - 1] + s;
+                        how = Step::Split;
+                    }
+                }
+            }
+            // x_{i-1} x_i ↔ y_j.
+            if let Some(Some(xx)) = i.checked_sub(1).map(|k| &xx[k]) {
+                let prev = ratio(common_prev[j], a.grams[xs[i - 1]].len() + y.len());
+                let need = o.modified.max(prev.max(single) + o.span_gain);
+                let bound = ratio(common_prev[j] + c + 1, xx.len() + y.len());
+                if bound >= need {
+                    let s = dice(xx, y);
+                    if s >= need && score[(i - 1) * w + j] + s > best {
+                        best = score[(i - 1) * w + j] + s;
+                        how = Step::Merge;
+                    }
+                }
+            }
+            score[(i + 1) * w + j + 1] = best;
+            step[i * m + j] = how;
         }
+        std::mem::swap(&mut common_row, &mut common_prev);
     }
     let (mut i, mut j) = (n, m);
     let start = out.len();
+    let link = |old: Range<usize>, new: Range<usize>| Link {
+        old: xs[old.start]..xs[old.end - 1] + 1,
+        new: ys[new.start]..ys[new.end - 1] + 1,
+        moved: false,
+    };
     while i > 0 && j > 0 {
-        let s = sim[(i - 1) * m + j - 1];
-        if s > 0.0 && score[i * w + j] == score[(i - 1) * w + j - 1] + s {
-            out.push((xs[i - 1], ys[j - 1]));
-            i -= 1;
-            j -= 1;
-        } else if score[i * w + j] == score[(i - 1) * w + j] {
-            i -= 1;
-        } else {
-            j -= 1;
+        match step[(i - 1) * m + j - 1] {
+            Step::Up => i -= 1,
+            Step::Left => j -= 1,
+            Step::One => {
+                out.push(link(i - 1..i, j - 1..j));
+                i -= 1;
+                j -= 1;
+            }
+            Step::Split => {
+                out.push(link(i - 1..i, j - 2..j));
+                i -= 1;
+                j -= 2;
+            }
+            Step::Merge => {
+                out.push(link(i - 2..i, j - 1..j));
+                i -= 2;
+                j -= 1;
+            }
         }
     }
     out[start..].reverse();
+}
+
+/// Bigrams of each sentence joined with the next, when the next is the
+/// following sentence of the document (a section can recur further on).
+fn joined_grams(d: &Doc, units: &[usize]) -> Vec<Option<Vec<u64>>> {
+    units
+        .windows(2)
+        .map(|w| (w[1] == w[0] + 1).then(|| bigrams(&[d.text(w[0]), d.text(w[1])].concat())))
+        .collect()
 }
 
 /// Pairs the sentences no section alignment explained: identical texts first,
 /// then the most similar above `o.moved`.
 fn find_moves(
     a: &Doc,
-    old_to_new: &[Option<(usize, bool)>],
+    old_link: &[Option<usize>],
     b: &Doc,
-    new_to_old: &[Option<usize>],
+    new_link: &[Option<usize>],
     o: &CompareOptions,
 ) -> Vec<(usize, usize)> {
     let xs: Vec<usize> = (0..a.units.len())
-        .filter(|&i| old_to_new[i].is_none())
+        .filter(|&i| old_link[i].is_none())
         .collect();
     let ys: Vec<usize> = (0..b.units.len())
-        .filter(|&j| new_to_old[j].is_none())
+        .filter(|&j| new_link[j].is_none())
         .collect();
     let mut pairs = Vec::new();
     let mut by_text: HashMap<&str, Vec<usize>> = HashMap::new();
@@ -456,66 +595,131 @@ fn find_moves(
 fn order_pairs(
     a: &Doc,
     b: &Doc,
-    old_to_new: &[Option<(usize, bool)>],
-    new_to_old: &[Option<usize>],
+    links: &[Link],
+    old_link: &[Option<usize>],
+    new_link: &[Option<usize>],
 ) -> Vec<SentencePair> {
     let mut out = Vec::with_capacity(a.units.len().max(b.units.len()));
     let mut next_old = 0;
     let flush = |out: &mut Vec<SentencePair>, from: usize, to: usize| {
-        for i in (from..to).filter(|&i| old_to_new[i].is_none()) {
-            out.push(pair(a, Some(i), b, None, false));
+        for i in (from..to).filter(|&i| old_link[i].is_none()) {
+            out.push(pair(a, i..i + 1, b, 0..0, false));
         }
     };
-    for (j, m) in new_to_old.iter().enumerate() {
-        match *m {
-            Some(i) if old_to_new[i] == Some((j, false)) => {
-                if i >= next_old {
-                    flush(&mut out, next_old, i);
-                    next_old = i + 1;
+    for (j, k) in new_link.iter().enumerate() {
+        match k.map(|k| &links[k]) {
+            // The second sentence of a split: already out with the first.
+            Some(l) if l.new.start != j => {}
+            Some(l) => {
+                if !l.moved && l.old.start >= next_old {
+                    flush(&mut out, next_old, l.old.start);
+                    next_old = l.old.end;
                 }
-                out.push(pair(a, Some(i), b, Some(j), false));
+                out.push(pair(a, l.old.clone(), b, l.new.clone(), l.moved));
             }
-            Some(i) => out.push(pair(a, Some(i), b, Some(j), true)),
-            None => out.push(pair(a, None, b, Some(j), false)),
+            None => out.push(pair(a, 0..0, b, j..j + 1, false)),
         }
     }
     flush(&mut out, next_old, a.units.len());
     out
 }
 
-fn pair(a: &Doc, i: Option<usize>, b: &Doc, j: Option<usize>, moved: bool) -> SentencePair {
-    let (status, similarity, diff) = match (i, j) {
-        (Some(i), Some(j)) => {
-            let same = a.text(i) == b.text(j);
+/// Consecutive sentences of one text read as one: a side of a pair.
+struct Side<'d, 'a> {
+    doc: &'d Doc<'a>,
+    units: Range<usize>,
+    /// The normalized texts joined.
+    text: String,
+}
+
+impl<'d, 'a> Side<'d, 'a> {
+    fn new(doc: &'d Doc<'a>, units: Range<usize>) -> Self {
+        let text = units.clone().map(|i| doc.text(i)).collect();
+        Side { doc, units, text }
+    }
+
+    /// Each sentence with where its text starts in the joined text.
+    fn parts(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        self.units.clone().scan(0, |at, i| {
+            let start = *at;
+            *at += self.doc.text(i).len();
+            Some((i, start))
+        })
+    }
+
+    /// Byte ranges of the morphemes in the joined text.
+    fn tokens(&self) -> impl Iterator<Item = Range<usize>> + '_ {
+        self.parts().flat_map(|(i, at)| {
+            self.doc.tokens[i]
+                .iter()
+                .map(move |t| t.start + at..t.end + at)
+        })
+    }
+
+    /// The original characters behind range `r` of the joined text.
+    fn display(&self, r: Range<usize>) -> String {
+        self.parts()
+            .filter_map(|(i, at)| {
+                let end = at + self.doc.text(i).len();
+                let (s, e) = (r.start.max(at), r.end.min(end));
+                (s < e).then(|| self.doc.display(i, s - at..e - at))
+            })
+            .collect()
+    }
+
+    fn display_all(&self) -> String {
+        self.display(0..self.text.len())
+    }
+
+    fn grams(&self) -> Cow<'d, [u64]> {
+        if self.units.len() == 1 {
+            Cow::Borrowed(&self.doc.grams[self.units.start])
+        } else {
+            Cow::Owned(bigrams(&self.text))
+        }
+    }
+}
+
+/// The pair of old sentences `old` and new sentences `new` (empty when the
+/// sentence is only in the other text).
+fn pair(a: &Doc, old: Range<usize>, b: &Doc, new: Range<usize>, moved: bool) -> SentencePair {
+    let x = (!old.is_empty()).then(|| Side::new(a, old.clone()));
+    let y = (!new.is_empty()).then(|| Side::new(b, new.clone()));
+    let (status, similarity, diff) = match (&x, &y) {
+        (Some(x), Some(y)) => {
+            let same = x.text == y.text;
             let status = match (moved, same) {
                 (true, _) => Status::Moved,
                 (false, true) => Status::Unchanged,
                 (false, false) => Status::Modified,
             };
-            let diff = if same {
-                Vec::new()
-            } else {
-                inline::diff(a, i, b, j)
-            };
-            (status, dice(&a.grams[i], &b.grams[j]), diff)
+            let diff = if same { Vec::new() } else { inline::diff(x, y) };
+            (status, dice(&x.grams(), &y.grams()), diff)
         }
         (Some(_), None) => (Status::Removed, 0.0, Vec::new()),
         _ => (Status::Added, 0.0, Vec::new()),
     };
-    let section = match j {
-        Some(j) => b.units[j].section.clone(),
-        None => i.map(|i| a.units[i].section.clone()).unwrap_or_default(),
+    let first_old = (!old.is_empty()).then_some(old.start);
+    let first_new = (!new.is_empty()).then_some(new.start);
+    let section = match (first_new, first_old) {
+        (Some(j), _) => b.units[j].section.clone(),
+        (None, Some(i)) => a.units[i].section.clone(),
+        (None, None) => Vec::new(),
     };
     SentencePair {
         status,
         section,
-        old_section: i.filter(|_| moved).map(|i| a.units[i].section.clone()),
-        old: i.map(|i| a.display_all(i)),
-        new: j.map(|j| b.display_all(j)),
-        old_line: i.map(|i| a.units[i].line),
-        new_line: j.map(|j| b.units[j].line),
-        old_index: i,
-        new_index: j,
+        old_section: first_old
+            .filter(|_| moved)
+            .map(|i| a.units[i].section.clone()),
+        old: x.as_ref().map(Side::display_all),
+        new: y.as_ref().map(Side::display_all),
+        old_line: first_old.map(|i| a.units[i].line),
+        new_line: first_new.map(|j| b.units[j].line),
+        old_index: first_old,
+        new_index: first_new,
+        old_count: old.len(),
+        new_count: new.len(),
         similarity,
         diff,
     }
@@ -614,9 +818,20 @@ fn bigrams(t: &str) -> Vec<u64> {
 
 /// Dice coefficient of two sorted sets; two empty sets are identical.
 fn dice(x: &[u64], y: &[u64]) -> f64 {
-    if x.is_empty() && y.is_empty() {
-        return 1.0;
+    ratio(common(x, y), x.len() + y.len())
+}
+
+/// Dice from the shared count and the summed sizes of two sets.
+fn ratio(common: usize, total: usize) -> f64 {
+    if total == 0 {
+        1.0
+    } else {
+        2.0 * common as f64 / total as f64
     }
+}
+
+/// Elements two sorted, deduplicated sets share.
+fn common(x: &[u64], y: &[u64]) -> usize {
     let (mut i, mut j, mut common) = (0, 0, 0usize);
     while i < x.len() && j < y.len() {
         match x[i].cmp(&y[j]) {
@@ -629,7 +844,7 @@ fn dice(x: &[u64], y: &[u64]) -> f64 {
             }
         }
     }
-    2.0 * common as f64 / (x.len() + y.len()) as f64
+    common
 }
 
 /// The original characters behind normalized range `r`: full-width forms as

@@ -22,15 +22,38 @@ fn changes(c: &Comparison) -> Vec<&SentencePair> {
         .collect()
 }
 
-/// Every sentence of both texts exactly once, in each text's order.
+/// Every sentence of both texts exactly once (a side spanning two sentences
+/// counting both), new ones in order; a side is one or two sentences.
 fn assert_complete(c: &Comparison, old: &str, new: &str) {
     let n_old = segment(&repair(old)).len();
     let n_new = segment(&repair(new)).len();
-    let mut olds: Vec<usize> = c.sentences.iter().filter_map(|s| s.old_index).collect();
-    let news: Vec<usize> = c.sentences.iter().filter_map(|s| s.new_index).collect();
+    for s in &c.sentences {
+        assert_eq!(
+            s.old_index.is_some(),
+            (1..=2).contains(&s.old_count),
+            "{s:#?}"
+        );
+        assert_eq!(
+            s.new_index.is_some(),
+            (1..=2).contains(&s.new_count),
+            "{s:#?}"
+        );
+        assert!(s.old_count + s.new_count <= 3, "{s:#?}");
+    }
+    let mut olds: Vec<usize> = c.sentences.iter().flat_map(|s| s.old_sentences()).collect();
+    let news: Vec<usize> = c.sentences.iter().flat_map(|s| s.new_sentences()).collect();
     assert_eq!(news, (0..n_new).collect::<Vec<_>>());
     olds.sort_unstable();
     assert_eq!(olds, (0..n_old).collect::<Vec<_>>());
+}
+
+/// The edits (not the kept text) of a pair's inline diff.
+fn edits(s: &SentencePair) -> Vec<(DiffOp, &str)> {
+    s.diff
+        .iter()
+        .filter(|d| d.op != DiffOp::Equal)
+        .map(|d| (d.op, d.text.as_str()))
+        .collect()
 }
 
 #[test]
@@ -50,13 +73,81 @@ fn word_edit_is_one_modified_sentence_with_the_exact_diff() {
     let ch = changes(&c);
     assert_eq!(ch.len(), 1, "{ch:#?}");
     assert_eq!(ch[0].status, Status::Modified);
-    let edits: Vec<(DiffOp, &str)> = ch[0]
-        .diff
+    assert_eq!((ch[0].old_count, ch[0].new_count), (1, 1));
+    assert_eq!(
+        edits(ch[0]),
+        [(DiffOp::Delete, "を行っ"), (DiffOp::Insert, "し")]
+    );
+    assert_complete(&c, JCM, &new);
+}
+
+#[test]
+fn sentence_split_in_two_is_one_modified_pair() {
+    let new = JCM.replacen("2億円を超え、直近では", "2億円を超えた。直近では", 1);
+    assert_ne!(new, JCM);
+    let c = run(JCM, &new);
+    let ch = changes(&c);
+    assert_eq!(ch.len(), 1, "{ch:#?}");
+    let s = ch[0];
+    assert_eq!(s.status, Status::Modified);
+    assert_eq!((s.old_count, s.new_count), (1, 2));
+    let old = s.old.as_deref().unwrap_or_default();
+    let new_side = s.new.as_deref().unwrap_or_default();
+    assert!(
+        old.starts_with("「円安・スイスフラン高」に端を発し、"),
+        "{old}"
+    );
+    assert!(
+        old.ends_with("常態化している。") && !old[..old.len() - 3].contains('。'),
+        "one old sentence: {old}"
+    );
+    assert_eq!(
+        new_side,
+        old.replacen("2億円を超え、", "2億円を超えた。", 1),
+        "both new sentences, joined as printed"
+    );
+    assert_eq!(edits(s), [(DiffOp::Delete, "、"), (DiffOp::Insert, "た。")]);
+    assert!(c.sentences.iter().all(|s| s.status != Status::Added));
+    let sum = c
+        .sections
         .iter()
-        .filter(|d| d.op != DiffOp::Equal)
-        .map(|d| (d.op, d.text.as_str()))
-        .collect();
-    assert_eq!(edits, [(DiffOp::Delete, "を行っ"), (DiffOp::Insert, "し")]);
+        .find(|x| x.new.as_ref() == Some(&s.section))
+        .expect("the section of the split");
+    assert_eq!((sum.modified, sum.added, sum.removed), (1, 0, 0));
+    assert_complete(&c, JCM, &new);
+}
+
+#[test]
+fn two_sentences_merged_into_one_is_one_modified_pair() {
+    let new = JCM.replacen("きた。今後も", "きており、今後も", 1);
+    assert_ne!(new, JCM);
+    let c = run(JCM, &new);
+    let ch = changes(&c);
+    assert_eq!(ch.len(), 1, "{ch:#?}");
+    let s = ch[0];
+    assert_eq!(s.status, Status::Modified);
+    assert_eq!((s.old_count, s.new_count), (2, 1));
+    let old = s.old.as_deref().unwrap_or_default();
+    assert!(old.starts_with("金属産業は日本の基幹産業であり、"), "{old}");
+    assert!(
+        old.contains("活動を行ってきた。今後も金属産業には"),
+        "both old sentences, joined as printed: {old}"
+    );
+    assert_eq!(
+        s.new.as_deref(),
+        Some(old.replacen("きた。今後も", "きており、今後も", 1).as_str())
+    );
+    assert_eq!(
+        edits(s),
+        [(DiffOp::Delete, "た。"), (DiffOp::Insert, "ており、")]
+    );
+    assert!(c.sentences.iter().all(|s| s.status != Status::Removed));
+    let sum = c
+        .sections
+        .iter()
+        .find(|x| x.new.as_ref() == Some(&s.section))
+        .expect("the section of the merge");
+    assert_eq!((sum.modified, sum.added, sum.removed), (1, 0, 0));
     assert_complete(&c, JCM, &new);
 }
 

@@ -56,6 +56,12 @@ fn summary_path(s: &SectionSummary) -> String {
     }
 }
 
+/// 「1文→2文」 for a pair one of whose sides is two sentences: one split into
+/// two, or two merged into one.
+fn span_note(s: &SentencePair) -> Option<String> {
+    (s.old_count > 1 || s.new_count > 1).then(|| format!("{}文→{}文", s.old_count, s.new_count))
+}
+
 /// Text with whether it changed, for underlining.
 type Runs<'a> = Vec<(&'a str, bool)>;
 
@@ -142,12 +148,12 @@ pub fn write_text(out: &mut impl Write, c: &Comparison, color: bool) -> io::Resu
                     line(s.new_line)
                 )?;
                 match s.status {
-                    Status::Unchanged => writeln!(out, "{}", s.new.as_deref().unwrap_or(""))?,
+                    Status::Unchanged => write!(out, "{}", s.new.as_deref().unwrap_or(""))?,
                     Status::Added => {
-                        writeln!(out, "{ins}{}{ins_end}", s.new.as_deref().unwrap_or(""))?
+                        write!(out, "{ins}{}{ins_end}", s.new.as_deref().unwrap_or(""))?
                     }
                     Status::Removed => {
-                        writeln!(out, "{del}{}{del_end}", s.old.as_deref().unwrap_or(""))?
+                        write!(out, "{del}{}{del_end}", s.old.as_deref().unwrap_or(""))?
                     }
                     Status::Modified | Status::Moved => {
                         if s.diff.is_empty() {
@@ -160,12 +166,15 @@ pub fn write_text(out: &mut impl Write, c: &Comparison, color: bool) -> io::Resu
                                 DiffOp::Insert => write!(out, "{ins}{}{ins_end}", d.text)?,
                             }
                         }
-                        match &s.old_section {
-                            Some(p) => writeln!(out, "  (← {})", path(p))?,
-                            None => writeln!(out)?,
-                        }
                     }
                 }
+                if let Some(p) = &s.old_section {
+                    write!(out, "  (← {})", path(p))?;
+                }
+                if let Some(n) = span_note(s) {
+                    write!(out, "  ({n})")?;
+                }
+                writeln!(out)?;
             }
         }
     }
@@ -241,7 +250,8 @@ pub fn write_markdown(out: &mut impl Write, c: &Comparison) -> io::Result<()> {
             .as_ref()
             .map(|p| format!(" (← {})", md(&path(p))))
             .unwrap_or_default();
-        writeln!(out, "- **{}** {body}{from}", status_label(s.status))?;
+        let span = span_note(s).map(|n| format!(" ({n})")).unwrap_or_default();
+        writeln!(out, "- **{}** {body}{from}{span}", status_label(s.status))?;
     }
     Ok(())
 }
@@ -401,6 +411,9 @@ fn row(out: &mut impl Write, p: &SentencePair, layout: Layout) -> io::Result<()>
             html(&path(from))
         ));
     }
+    if let Some(n) = span_note(p) {
+        new.push_str(&format!("<br><span class=\"note\">（{n}）</span>"));
+    }
     let class = if p.status == Status::Moved {
         " class=\"moved\""
     } else {
@@ -467,16 +480,26 @@ mod tests {
         write_json(&mut out, &c).unwrap();
         let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
         let sentences = v["sentences"].as_array().unwrap();
-        let ids = |key: &str| {
-            let mut ids: Vec<u64> = sentences.iter().filter_map(|s| s[key].as_u64()).collect();
+        // A side spans `count` sentences from `index` (1 when the count is left out).
+        let ids = |side: &str| {
+            let mut ids: Vec<u64> = sentences
+                .iter()
+                .filter_map(|s| {
+                    let first = s[format!("{side}_index")].as_u64()?;
+                    let count = s[format!("{side}_count")].as_u64().unwrap_or(1);
+                    Some(first..first + count)
+                })
+                .flatten()
+                .collect();
             ids.sort_unstable();
             ids
         };
         let n = |t: &str| crate::segment::prose::segment(&crate::normalize::repair(t)).len() as u64;
-        assert_eq!(ids("old_index"), (0..n(JCM)).collect::<Vec<_>>());
-        assert_eq!(ids("new_index"), (0..n(&new)).collect::<Vec<_>>());
+        assert_eq!(ids("old"), (0..n(JCM)).collect::<Vec<_>>());
+        assert_eq!(ids("new"), (0..n(&new)).collect::<Vec<_>>());
         for s in sentences {
             assert!(s["section"].is_array() && s.get("old").is_some() && s.get("new").is_some());
+            assert!(s.get("old_count").is_none() && s.get("new_count").is_none());
         }
         let statuses: Vec<&str> = sentences
             .iter()
@@ -511,5 +534,54 @@ mod tests {
             "{md}"
         );
         assert!(md.contains("&lt;script&gt;"));
+    }
+
+    #[test]
+    fn a_split_sentence_is_one_row_with_both_new_sentences() {
+        let new = JCM.replacen("2億円を超え、直近では", "2億円を超えた。直近では", 1);
+        let analyzer = Analyzer::new(&[]).expect("analyzer");
+        let c = compare(JCM, &new, &analyzer, &CompareOptions::default());
+        let mut out = Vec::new();
+        write_text(&mut out, &c, false).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let line = text
+            .lines()
+            .find(|l| l.starts_with("modified"))
+            .expect("the split");
+        assert!(
+            line.contains("2億円を超え[-、-]{+た。+}直近では") && line.ends_with("  (1文→2文)"),
+            "{line}"
+        );
+        assert!(
+            line.contains("常態化している。"),
+            "the second sentence too: {line}"
+        );
+        assert!(!text.lines().any(|l| l.starts_with("added")), "{text}");
+        assert!(
+            text.contains(" ~1 +0 -0 "),
+            "counted once as modified: {text}"
+        );
+
+        let mut out = Vec::new();
+        write_markdown(&mut out, &c).unwrap();
+        let md = String::from_utf8(out).unwrap();
+        assert!(
+            md.contains("2億円を超え<del>、</del><ins>た。</ins>直近では"),
+            "{md}"
+        );
+        assert!(md.contains("常態化している。 (1文→2文)"), "{md}");
+
+        let mut out = Vec::new();
+        write_html(&mut out, &c, Layout::NewOld, "改正前", "改正後").unwrap();
+        let html = String::from_utf8(out).unwrap();
+        let row = html
+            .lines()
+            .find(|l| l.contains("<u>た。</u>"))
+            .expect("the split row");
+        assert!(
+            row.contains("<u>、</u>") && row.contains("（1文→2文）"),
+            "{row}"
+        );
+        assert_eq!(row.matches("常態化している。").count(), 2, "{row}");
     }
 }
