@@ -47,6 +47,32 @@ fn assert_complete(c: &Comparison, old: &str, new: &str) {
     assert_eq!(olds, (0..n_old).collect::<Vec<_>>());
 }
 
+/// Compares JCM with `new` (which must differ), checks the texts are covered
+/// and that exactly one pair changed, modified, with sides of `counts`
+/// sentences and the diff `expected`; returns it with the comparison.
+fn one_modified(
+    new: &str,
+    counts: (usize, usize),
+    expected: &[(DiffOp, &str)],
+) -> (Comparison, SentencePair) {
+    assert_ne!(new, JCM);
+    let c = run(JCM, new);
+    assert_complete(&c, JCM, new);
+    let ch = changes(&c);
+    assert_eq!(ch.len(), 1, "{ch:#?}");
+    let s = ch[0].clone();
+    assert_eq!(s.status, Status::Modified);
+    assert_eq!((s.old_count, s.new_count), counts);
+    assert_eq!(edits(&s), expected);
+    let sum = c
+        .sections
+        .iter()
+        .find(|x| x.new.as_ref() == Some(&s.section))
+        .expect("the section of the change");
+    assert_eq!((sum.modified, sum.added, sum.removed), (1, 0, 0));
+    (c, s)
+}
+
 /// The edits (not the kept text) of a pair's inline diff.
 fn edits(s: &SentencePair) -> Vec<(DiffOp, &str)> {
     s.diff
@@ -68,31 +94,22 @@ fn identical_texts_have_no_changes() {
 #[test]
 fn word_edit_is_one_modified_sentence_with_the_exact_diff() {
     let new = JCM.replacen("活動を行って\n\nきた。", "活動して\n\nきた。", 1);
-    assert_ne!(new, JCM);
-    let c = run(JCM, &new);
-    let ch = changes(&c);
-    assert_eq!(ch.len(), 1, "{ch:#?}");
-    assert_eq!(ch[0].status, Status::Modified);
-    assert_eq!((ch[0].old_count, ch[0].new_count), (1, 1));
-    assert_eq!(
-        edits(ch[0]),
-        [(DiffOp::Delete, "を行っ"), (DiffOp::Insert, "し")]
+    one_modified(
+        &new,
+        (1, 1),
+        &[(DiffOp::Delete, "を行っ"), (DiffOp::Insert, "し")],
     );
-    assert_complete(&c, JCM, &new);
 }
 
 #[test]
 fn sentence_split_in_two_is_one_modified_pair() {
     let new = JCM.replacen("2億円を超え、直近では", "2億円を超えた。直近では", 1);
-    assert_ne!(new, JCM);
-    let c = run(JCM, &new);
-    let ch = changes(&c);
-    assert_eq!(ch.len(), 1, "{ch:#?}");
-    let s = ch[0];
-    assert_eq!(s.status, Status::Modified);
-    assert_eq!((s.old_count, s.new_count), (1, 2));
+    let (c, s) = one_modified(
+        &new,
+        (1, 2),
+        &[(DiffOp::Delete, "、"), (DiffOp::Insert, "た。")],
+    );
     let old = s.old.as_deref().unwrap_or_default();
-    let new_side = s.new.as_deref().unwrap_or_default();
     assert!(
         old.starts_with("「円安・スイスフラン高」に端を発し、"),
         "{old}"
@@ -102,31 +119,21 @@ fn sentence_split_in_two_is_one_modified_pair() {
         "one old sentence: {old}"
     );
     assert_eq!(
-        new_side,
+        s.new.as_deref().unwrap_or_default(),
         old.replacen("2億円を超え、", "2億円を超えた。", 1),
         "both new sentences, joined as printed"
     );
-    assert_eq!(edits(s), [(DiffOp::Delete, "、"), (DiffOp::Insert, "た。")]);
     assert!(c.sentences.iter().all(|s| s.status != Status::Added));
-    let sum = c
-        .sections
-        .iter()
-        .find(|x| x.new.as_ref() == Some(&s.section))
-        .expect("the section of the split");
-    assert_eq!((sum.modified, sum.added, sum.removed), (1, 0, 0));
-    assert_complete(&c, JCM, &new);
 }
 
 #[test]
 fn two_sentences_merged_into_one_is_one_modified_pair() {
     let new = JCM.replacen("きた。今後も", "きており、今後も", 1);
-    assert_ne!(new, JCM);
-    let c = run(JCM, &new);
-    let ch = changes(&c);
-    assert_eq!(ch.len(), 1, "{ch:#?}");
-    let s = ch[0];
-    assert_eq!(s.status, Status::Modified);
-    assert_eq!((s.old_count, s.new_count), (2, 1));
+    let (c, s) = one_modified(
+        &new,
+        (2, 1),
+        &[(DiffOp::Delete, "た。"), (DiffOp::Insert, "ており、")],
+    );
     let old = s.old.as_deref().unwrap_or_default();
     assert!(old.starts_with("金属産業は日本の基幹産業であり、"), "{old}");
     assert!(
@@ -137,18 +144,7 @@ fn two_sentences_merged_into_one_is_one_modified_pair() {
         s.new.as_deref(),
         Some(old.replacen("きた。今後も", "きており、今後も", 1).as_str())
     );
-    assert_eq!(
-        edits(s),
-        [(DiffOp::Delete, "た。"), (DiffOp::Insert, "ており、")]
-    );
     assert!(c.sentences.iter().all(|s| s.status != Status::Removed));
-    let sum = c
-        .sections
-        .iter()
-        .find(|x| x.new.as_ref() == Some(&s.section))
-        .expect("the section of the merge");
-    assert_eq!((sum.modified, sum.added, sum.removed), (1, 0, 0));
-    assert_complete(&c, JCM, &new);
 }
 
 /// The corpus with 1-based lines `lines` (end exclusive) replaced by `with`.
