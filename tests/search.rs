@@ -688,6 +688,37 @@ fn thesaurus_expands_abbreviations() {
     assert!(joined.iter().all(|h| text(h).contains("加入")));
 }
 
+/// `--format html`: one self-contained page, every hit with its matches in <mark>, the facets,
+/// and document text escaped (a <script> in a document stays text).
+#[test]
+fn html_page_marks_matches_and_escapes_document_text() {
+    let fx = Fx::with_corpus_copy();
+    std::fs::write(
+        fx.corpus.join("injected.txt"),
+        "未加入者<script>alert(1)</script>への声かけ。\n",
+    )
+    .unwrap();
+    let json = fx.hits("未加入者", &[]);
+    let r = fx.search(
+        "未加入者",
+        &["--format", "html", "--facets", "--limit", "2000"],
+    );
+    let page = &r.stdout;
+    assert!(page.starts_with("<!DOCTYPE html>"), "{page}");
+    assert!(page.trim_end().ends_with("</body></html>"));
+    assert_eq!(page.matches("<div class=\"hit\">").count(), json.len());
+    // Every hit marks its match (未加入者 or its synonym 非組合員).
+    assert!(page.matches("<mark>").count() >= json.len());
+    assert!(page.contains("<mark>非組合員</mark>"));
+    assert!(page.contains("未加入者</mark>&lt;script&gt;alert(1)&lt;/script&gt;への声かけ。"));
+    assert!(
+        !page.contains("<script") && !page.contains("http"),
+        "{page}"
+    );
+    assert!(page.contains("集計（全ヒット）") && page.contains("<th>県本部</th>"));
+    assert!(page.contains(&format!("{} 件ヒット", json.len())));
+}
+
 #[test]
 fn output_formats() {
     let fx = Fx::new();

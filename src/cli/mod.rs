@@ -179,6 +179,8 @@ enum SearchFormat {
     Text,
     Json,
     Csv,
+    /// One self-contained page for the browser, matches marked.
+    Html,
 }
 
 #[derive(Clone, Copy, ValueEnum)]

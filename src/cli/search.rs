@@ -90,6 +90,7 @@ pub(super) fn search(cli: &Cli, args: &SearchArgs, warnings: &Warnings) -> Resul
     match (args.format, args.kwic) {
         (SearchFormat::Json, _) => hits::write_json(&mut out, &results)?,
         (SearchFormat::Csv, _) => hits::write_csv(&mut out, &results)?,
+        (SearchFormat::Html, _) => hits::write_html(&mut out, &results, &args.query)?,
         (SearchFormat::Text, true) => hits::write_kwic(&mut out, &results, marker)?,
         (SearchFormat::Text, false) => hits::write_terminal(&mut out, &results, marker)?,
     }

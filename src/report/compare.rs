@@ -299,10 +299,7 @@ pub fn write_html(
         Layout::NewOld => (new_label, old_label),
         Layout::OldNew => (old_label, new_label),
     };
-    writeln!(
-        out,
-        "<!DOCTYPE html>\n<html lang=\"ja\"><head><meta charset=\"utf-8\"><title>新旧対照表</title><style>{STYLE}</style></head><body>"
-    )?;
+    super::html_start(out, "新旧対照表", STYLE)?;
     writeln!(
         out,
         "<table><colgroup><col><col></colgroup><thead><tr><th>{}</th><th>{}</th></tr></thead><tbody>",

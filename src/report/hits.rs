@@ -1,6 +1,8 @@
-//! Search results for people: grouped terminal listing, KWIC concordance, JSON lines, CSV.
+//! Search results for people: grouped terminal listing, KWIC concordance, a page for the
+//! browser, JSON lines, CSV.
 
 use super::display_width as width;
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 use crate::search::{Facets, Hit, Results};
@@ -12,6 +14,8 @@ pub enum Marker {
     Ansi,
     /// «…», when colour is off (pipes, NO_COLOR).
     Guillemets,
+    /// <mark>…</mark>, all text HTML-escaped.
+    Html,
 }
 
 impl Marker {
@@ -19,6 +23,15 @@ impl Marker {
         match self {
             Marker::Ansi => format!("\x1b[1;33m{s}\x1b[0m"),
             Marker::Guillemets => format!("«{s}»"),
+            Marker::Html => format!("<mark>{}</mark>", super::escape_html(s)),
+        }
+    }
+
+    /// Text outside the matches.
+    fn plain(self, s: &str) -> Cow<'_, str> {
+        match self {
+            Marker::Html => super::escape_html(s).into(),
+            _ => s.into(),
         }
     }
 }
@@ -28,11 +41,11 @@ pub fn mark(text: &str, highlights: &[std::ops::Range<usize>], marker: Marker) -
     let mut out = String::with_capacity(text.len() + highlights.len() * 8);
     let mut at = 0;
     for r in highlights {
-        out.push_str(&text[at..r.start]);
+        out.push_str(&marker.plain(&text[at..r.start]));
         out.push_str(&marker.wrap(&text[r.clone()]));
         at = r.end;
     }
-    out.push_str(&text[at..]);
+    out.push_str(&marker.plain(&text[at..]));
     out
 }
 
@@ -72,39 +85,56 @@ fn provenance(hit: &Hit) -> String {
     }
 }
 
-pub fn write_terminal(out: &mut impl Write, results: &Results, marker: Marker) -> io::Result<()> {
-    for (word, syns) in &results.expansions {
-        writeln!(out, "同義語展開: {word} → {}", syns.join(" / "))?;
-    }
-    writeln!(
-        out,
-        "{} 件ヒット（{} 件表示）\n",
-        results.total,
-        results.hits.len()
-    )?;
-    // Documents in the order of their best hit; hits keep their rank within a document.
+/// The hits grouped by document, documents in the order of their best hit, hits keeping
+/// their rank within a document.
+fn grouped(results: &Results) -> Vec<&Hit> {
     let mut order: Vec<&str> = Vec::new();
     for hit in &results.hits {
         if !order.contains(&hit.doc.as_str()) {
             order.push(&hit.doc);
         }
     }
-    let grouped = order
+    order
         .iter()
-        .flat_map(|doc| results.hits.iter().filter(move |h| h.doc == *doc));
+        .flat_map(|doc| results.hits.iter().filter(move |h| h.doc == *doc))
+        .collect()
+}
+
+fn document_heading(hit: &Hit) -> String {
+    format!(
+        "{}  [{} {} {} | {}]",
+        hit.title,
+        hit.org,
+        hit.year.as_deref().unwrap_or("年不明"),
+        hit.kind,
+        hit.doc
+    )
+}
+
+fn summary_lines(results: &Results) -> Vec<String> {
+    let mut lines: Vec<String> = results
+        .expansions
+        .iter()
+        .map(|(word, syns)| format!("同義語展開: {word} → {}", syns.join(" / ")))
+        .collect();
+    lines.push(format!(
+        "{} 件ヒット（{} 件表示）",
+        results.total,
+        results.hits.len()
+    ));
+    lines
+}
+
+pub fn write_terminal(out: &mut impl Write, results: &Results, marker: Marker) -> io::Result<()> {
+    for line in summary_lines(results) {
+        writeln!(out, "{line}")?;
+    }
+    writeln!(out)?;
     let mut current_doc: Option<&str> = None;
-    for hit in grouped {
+    for hit in grouped(results) {
         if current_doc != Some(hit.doc.as_str()) {
             current_doc = Some(&hit.doc);
-            writeln!(
-                out,
-                "■ {}  [{} {} {} | {}]",
-                hit.title,
-                hit.org,
-                hit.year.as_deref().unwrap_or("年不明"),
-                hit.kind,
-                hit.doc
-            )?;
+            writeln!(out, "■ {}", document_heading(hit))?;
         }
         let (text, ranges) = display(hit);
         writeln!(
@@ -117,28 +147,71 @@ pub fn write_terminal(out: &mut impl Write, results: &Results, marker: Marker) -
         writeln!(out, "    {}", mark(&text, &ranges, marker))?;
     }
     if let Some(f) = &results.facets {
-        write_facets(out, f)?;
+        writeln!(out, "\n集計（全ヒット）")?;
+        for (label, items) in facet_rows(f) {
+            writeln!(out, "  {label}: {items}")?;
+        }
     }
     Ok(())
 }
 
-fn write_facets(out: &mut impl Write, f: &Facets) -> io::Result<()> {
-    writeln!(out, "\n集計（全ヒット）")?;
-    for (label, counts) in [
+const STYLE: &str = "body{font-family:sans-serif;margin:1em;max-width:70em}\
+h2{font-size:1.05em;border-bottom:1px solid #bbb;margin-top:1.5em}\
+.hit{margin:.5em 0 .9em}.src{color:#555;font-size:.88em}mark{background:#ffe066}\
+table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}";
+
+/// A self-contained page (no script, no network) to open in a browser or pass on: the query,
+/// the hits grouped by document with the matches marked, then the facets.
+pub fn write_html(out: &mut impl Write, results: &Results, query: &str) -> io::Result<()> {
+    let html = super::escape_html;
+    super::html_start(out, &format!("検索結果：{query}"), STYLE)?;
+    writeln!(out, "<h1>検索結果：{}</h1>", html(query))?;
+    for line in summary_lines(results) {
+        writeln!(out, "<p>{}</p>", html(&line))?;
+    }
+    let mut current_doc: Option<&str> = None;
+    for hit in grouped(results) {
+        if current_doc != Some(hit.doc.as_str()) {
+            current_doc = Some(&hit.doc);
+            writeln!(out, "<h2>{}</h2>", html(&document_heading(hit)))?;
+        }
+        let (text, ranges) = display(hit);
+        writeln!(
+            out,
+            "<div class=\"hit\"><div class=\"src\">{}（{}行目、score {:.2}）</div><div>{}</div></div>",
+            html(&provenance(hit)),
+            hit.line,
+            hit.score,
+            mark(&text, &ranges, Marker::Html)
+        )?;
+    }
+    if let Some(f) = &results.facets {
+        writeln!(out, "<h2>集計（全ヒット）</h2><table>")?;
+        for (label, items) in facet_rows(f) {
+            writeln!(out, "<tr><th>{label}</th><td>{}</td></tr>", html(&items))?;
+        }
+        writeln!(out, "</table>")?;
+    }
+    writeln!(out, "</body></html>")
+}
+
+/// Per facet with counts: its label and its values, most hits first.
+fn facet_rows(f: &Facets) -> Vec<(&'static str, String)> {
+    [
         ("組織", &f.org),
         ("年度", &f.year),
         ("種別", &f.kind),
         ("県本部", &f.prefecture),
-    ] {
-        if counts.is_empty() {
-            continue;
-        }
+    ]
+    .into_iter()
+    .filter(|(_, counts)| !counts.is_empty())
+    .map(|(label, counts)| {
         let mut items: Vec<_> = counts.iter().collect();
         items.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
         let items: Vec<String> = items.iter().map(|(k, v)| format!("{k} {v}")).collect();
-        writeln!(out, "  {label}: {}", items.join("、"))?;
-    }
-    Ok(())
+        (label, items.join("、"))
+    })
+    .collect()
 }
 
 /// The last `cols` display columns of `s`, left-padded to exactly `cols`.
@@ -256,6 +329,14 @@ mod tests {
                 Marker::Guillemets
             ),
             "自治労連と«自治労»"
+        );
+        assert_eq!(
+            mark(
+                "<b>自治労</b>",
+                std::slice::from_ref(&(3..12)),
+                Marker::Html
+            ),
+            "&lt;b&gt;<mark>自治労</mark>&lt;/b&gt;"
         );
     }
 }

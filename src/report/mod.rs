@@ -39,6 +39,17 @@ pub fn escape_html(t: &str) -> String {
     s
 }
 
+/// Opens a self-contained page (no script, no network): `title` escaped, `style` inline.
+pub fn html_start(out: &mut impl Write, title: &str, style: &str) -> io::Result<()> {
+    writeln!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"ja\"><head><meta charset=\"utf-8\">\
+<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
+<title>{}</title><style>{style}</style></head><body>",
+        escape_html(title)
+    )
+}
+
 /// Escapes text for one line of Markdown: HTML-escaped (tags render as text), line breaks
 /// as spaces, and the characters Markdown reads as emphasis, code, links or table cells
 /// backslashed.

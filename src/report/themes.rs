@@ -579,12 +579,7 @@ h2,h3{break-after:avoid}figure,tr,blockquote{break-inside:avoid}a{color:inherit;
 /// nothing fetched from the network; every document text is escaped.
 pub fn write_html(out: &mut impl Write, r: &ThemeReport) -> io::Result<()> {
     let g = html(group_noun(r));
-    writeln!(
-        out,
-        "<!DOCTYPE html>\n<html lang=\"ja\"><head><meta charset=\"utf-8\">\
-<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
-<title>テーマ分析</title><style>{STYLE}</style></head><body>"
-    )?;
+    super::html_start(out, "テーマ分析", STYLE)?;
     writeln!(
         out,
         "<h1>テーマ分析：{g}をまたいで繰り返し現れる話題</h1>\n<table class=\"kv\">\

@@ -313,11 +313,8 @@ fn format_tick(v: f64, step: f64) -> String {
 /// A self-contained page (no script, no network): the chart of rates per year, then the table.
 pub fn write_html(out: &mut impl Write, trend: &Trend) -> io::Result<()> {
     let title = format!("出現頻度の推移：{}", trend.terms.join("、"));
-    writeln!(
-        out,
-        "<!DOCTYPE html>\n<html lang=\"ja\"><head><meta charset=\"utf-8\"><title>{0}</title><style>{STYLE}</style></head><body>\n<h1>{0}</h1>",
-        html(&title)
-    )?;
+    super::html_start(out, &title, STYLE)?;
+    writeln!(out, "<h1>{}</h1>", html(&title))?;
     write_svg(out, trend)?;
     writeln!(
         out,
