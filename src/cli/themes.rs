@@ -166,7 +166,7 @@ pub(super) fn themes(cli: &Cli, args: &ThemesArgs, warnings: &Warnings) -> Resul
             .chain(&result.single_branch)
             .cloned()
             .collect();
-        std::fs::write(path, themes::codebook::suggest(&all))
+        std::fs::write(path, themes::codebook::suggest(&all, &result.terms))
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         eprintln!("starter codebook written to {}", path.display());
     }

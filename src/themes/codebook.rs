@@ -20,12 +20,12 @@
 //! whole morphemes (声かけ matches 声|か|け, 加入する matches 加入|し); a phrase matches the
 //! normalized text anywhere. Both are NFKC-normalized and ASCII letters match in any case.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt;
 
 use unicode_normalization::UnicodeNormalization;
 
-use super::model::{CodeStat, CodeTable, Theme, ThemeUnit};
+use super::model::{CodeStat, CodeTable, TermStat, Theme, ThemeUnit};
 use super::stats;
 use crate::analyze::Analyzer;
 
@@ -562,8 +562,14 @@ pub fn tabulate(codebook: &Codebook, units: &[ThemeUnit], features: &[UnitFeatur
 const SUGGESTED_TERMS: usize = 5;
 
 /// Writes discovered themes as a starter codebook the analyst can edit (`--suggest-codebook`):
-/// one code per theme, named by its label, rule = OR of its top terms. Always parses.
-pub fn suggest(themes: &[Theme]) -> String {
+/// one code per theme, named by its label, rule = OR of its top terms and the other forms
+/// counted with them (`terms`: 団交 | 団体交渉), since rules match words as written. Always
+/// parses.
+pub fn suggest(themes: &[Theme], terms: &[TermStat]) -> String {
+    let variants: HashMap<&str, &[String]> = terms
+        .iter()
+        .map(|t| (t.term.as_str(), t.variants.as_slice()))
+        .collect();
     let mut out = String::from(
         "# Starter codebook from `kumiai themes`: one code per theme, its rule the OR of its top\n\
          # terms. Rename codes, refine rules with & (and), | (or), ! (not), parentheses and\n\
@@ -574,8 +580,12 @@ pub fn suggest(themes: &[Theme]) -> String {
         let terms: Vec<String> = theme
             .terms
             .iter()
-            .filter_map(|t| rule_term(t))
+            .filter(|t| rule_term(t).is_some())
             .take(SUGGESTED_TERMS)
+            .flat_map(|t| {
+                let forms = variants.get(t.as_str()).copied().unwrap_or_default();
+                std::iter::once(t).chain(forms).filter_map(|f| rule_term(f))
+            })
             .collect();
         if terms.is_empty() {
             continue;
@@ -1026,18 +1036,34 @@ mod tests {
             ),
             theme("", &["共済"]),
             theme("空", &[]),
+            theme("交渉", &["団交"]),
         ];
-        let text = suggest(&themes);
+        let stat = |term: &str, variants: &[&str]| TermStat {
+            term: term.into(),
+            variants: variants.iter().map(|v| v.to_string()).collect(),
+            score: 1.0,
+            frequency: 2,
+            units: 2,
+            groups: 2,
+        };
+        let text = suggest(&themes, &[stat("団交", &["団体交渉"]), stat("競合", &[])]);
         let codebook = parse(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
         let names: Vec<_> = codebook.codes.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(
             names,
-            ["競合・新採・加入", "競合・新採・加入 (2)", "テーマ3"]
+            [
+                "競合・新採・加入",
+                "競合・新採・加入 (2)",
+                "テーマ3",
+                "交渉"
+            ]
         );
+        assert!(text.contains("*交渉\n団交 | 団体交渉\n"), "{text}");
+        assert!(codebook.codes[3].matches(&features("団体交渉を行った")));
         assert!(text.contains("*競合・新採・加入\n競合 | 新採 | 加入 | 獲得 | 労連\n"));
         assert!(text.contains("\"or\" | \"a b\" | \"x|y\" | \"#tag\"\n"));
         assert!(codebook.codes[0].matches(&features("労連に取られる")));
         assert!(codebook.codes[1].matches(&features("x|y")));
-        assert_eq!(parse(&suggest(&[])).unwrap().codes.len(), 0);
+        assert_eq!(parse(&suggest(&[], &[])).unwrap().codes.len(), 0);
     }
 }
