@@ -1024,6 +1024,7 @@ mod tests {
             .map(|(i, t)| TermStat {
                 term: t.to_string(),
                 variants: Vec::new(),
+                parts: Vec::new(),
                 score: 10.0 - i as f64,
                 frequency: 8 - i,
                 units: 5 - i,

@@ -1041,6 +1041,7 @@ mod tests {
         let stat = |term: &str, variants: &[&str]| TermStat {
             term: term.into(),
             variants: variants.iter().map(|v| v.to_string()).collect(),
+            parts: Vec::new(),
             score: 1.0,
             frequency: 2,
             units: 2,

@@ -423,7 +423,7 @@ fn build_theme(
         .map(|&(_, t)| &terms.stats[term_of[t] as usize])
         .collect();
     let top: Vec<String> = top_stats.iter().map(|s| s.term.clone()).collect();
-    let label = top.iter().take(3).cloned().collect::<Vec<_>>().join("・");
+    let label = label_terms(&top_stats).join("・");
     let branches: Vec<String> = members
         .iter()
         .map(|&u| units[u].branch.clone())
@@ -439,6 +439,38 @@ fn build_theme(
         units: members.iter().map(|&u| units[u].clone()).collect(),
         quotes,
     })
+}
+
+/// Up to three of the top terms for the label, none part of another: a compound takes the
+/// place of the nouns it is made of (団体交渉 for 交渉 and 団体), so the label names three
+/// things rather than one compound three times.
+fn label_terms<'a>(top: &[&'a TermStat]) -> Vec<&'a str> {
+    const LABEL_TERMS: usize = 3;
+    let made_of = |whole: &TermStat, part: &str| {
+        (1..whole.parts.len()).any(|n| whole.parts.windows(n).any(|w| w.concat() == part))
+    };
+    let mut label: Vec<&TermStat> = Vec::new();
+    for &t in top {
+        if label.iter().any(|l| made_of(l, &t.term)) {
+            continue;
+        }
+        match label.iter().position(|l| made_of(t, &l.term)) {
+            Some(first) => {
+                label[first] = t;
+                let mut k = first + 1;
+                while k < label.len() {
+                    if made_of(t, &label[k].term) {
+                        label.remove(k);
+                    } else {
+                        k += 1;
+                    }
+                }
+            }
+            None if label.len() < LABEL_TERMS => label.push(t),
+            None => {}
+        }
+    }
+    label.iter().map(|t| t.term.as_str()).collect()
 }
 
 /// The shortest sentences carrying the most top terms (in any of their forms), preferring
@@ -715,6 +747,46 @@ mod tests {
                 "{name} collapsed to {branches} 単組\n{report}"
             );
         }
+    }
+
+    #[test]
+    fn labels_name_distinct_terms() {
+        let stat = |term: &str, parts: &[&str]| TermStat {
+            term: term.into(),
+            variants: Vec::new(),
+            parts: parts.iter().map(|p| p.to_string()).collect(),
+            score: 1.0,
+            frequency: 1,
+            units: 1,
+            groups: 1,
+        };
+        let label = |terms: &[TermStat]| label_terms(&terms.iter().collect::<Vec<_>>()).join("・");
+        let simple = |t: &str| stat(t, &[t]);
+        assert_eq!(
+            label(&[
+                simple("交渉"),
+                stat("団体交渉", &["団体", "交渉"]),
+                simple("団体"),
+                simple("参加"),
+                stat("要求", &[]),
+            ]),
+            "団体交渉・参加・要求"
+        );
+        assert_eq!(
+            label(&[
+                simple("自治労"),
+                simple("共済"),
+                simple("自治体"),
+                stat("自治労共済", &["自治労", "共済"]),
+                simple("成果"),
+            ]),
+            "自治労共済・自治体・成果"
+        );
+        // One word of the user dictionary, not a compound of 自治労: both stay.
+        assert_eq!(
+            label(&[simple("自治労"), simple("自治労連"), simple("共済")]),
+            "自治労・自治労連・共済"
+        );
     }
 
     #[test]

@@ -29,6 +29,11 @@ pub struct TermStat {
     /// The other forms counted with it (synonyms: 団交 with 団体交渉), most frequent first.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub variants: Vec<String>,
+    /// The nouns and affixes it is made of (団体交渉: 団体, 交渉; 学習会: 学習, 会); one for a
+    /// simple noun, none for a verb or adjective. Tells a compound from a word that merely
+    /// starts alike (自治労連, one word, is not made of 自治労).
+    #[serde(skip)]
+    pub parts: Vec<String>,
     /// Termhood score (FLR or C-value) used to rank terms.
     pub score: f64,
     pub frequency: usize,

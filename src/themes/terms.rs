@@ -121,6 +121,8 @@ struct TermAcc<'a> {
     forms: Vec<(String, usize)>,
     /// The simple nouns of its first occurrence (empty for verbs and adjectives), for FLR.
     nouns: Vec<String>,
+    /// Those nouns cut around their standalone noun (学習会: 学習, 会), see `TermStat::parts`.
+    parts: Vec<String>,
     frequency: usize,
     units: usize,
     groups: HashSet<&'a str>,
@@ -159,7 +161,7 @@ impl<'a> Chunk<'a> {
         exact
     }
 
-    fn push_term(&mut self, term: &str, nouns: &[String], lexicon: Lexicon) {
+    fn push_term(&mut self, term: &str, nouns: &[String], parts: &[String], lexicon: Lexicon) {
         if !is_term(term, lexicon.stopwords) {
             return;
         }
@@ -173,6 +175,7 @@ impl<'a> Chunk<'a> {
                     key: key.to_string(),
                     forms: Vec::new(),
                     nouns: nouns.to_vec(),
+                    parts: parts.to_vec(),
                     frequency: 0,
                     units: 0,
                     groups: HashSet::new(),
@@ -299,6 +302,7 @@ pub fn extract(units: &[ThemeUnit], analyzer: &Analyzer, lexicon: Lexicon) -> Te
             let stat = TermStat {
                 term: forms.first().map(|f| f.0.clone()).unwrap_or_default(),
                 variants: forms.iter().skip(1).map(|f| f.0.clone()).collect(),
+                parts: a.parts.clone(),
                 score: a.frequency as f64 * flr(a),
                 frequency: a.frequency,
                 units: a.units,
@@ -372,7 +376,7 @@ fn unit_terms(tokens: &[Morpheme], lexicon: Lexicon, out: &mut Chunk) {
                     (t.pos.as_ref(), t.pos_detail.as_ref()),
                     ("動詞", "自立") | ("形容詞", "自立")
                 ) {
-                    out.push_term(t.base_form(), &[], lexicon);
+                    out.push_term(t.base_form(), &[], &[], lexicon);
                 }
             }
         }
@@ -407,15 +411,36 @@ fn flush(run: &mut Vec<&Morpheme>, lexicon: Lexicon, out: &mut Chunk) {
     for pair in chunks.windows(2) {
         out.push_adjacent(&pair[0].0, &pair[1].0);
     }
+    let parts: Vec<Vec<String>> = chunks
+        .iter()
+        .map(|(chunk, bare)| split_chunk(chunk, bare))
+        .collect();
     if chunks.len() > 1 {
         let nouns: Vec<String> = chunks.iter().map(|(c, _)| c.clone()).collect();
-        out.push_term(&nouns.concat(), &nouns, lexicon);
+        out.push_term(&nouns.concat(), &nouns, &parts.concat(), lexicon);
     }
-    for (chunk, bare) in &chunks {
+    for ((chunk, bare), parts) in chunks.iter().zip(&parts) {
         if bare != chunk {
-            out.push_term(bare, std::slice::from_ref(bare), lexicon);
+            out.push_term(
+                bare,
+                std::slice::from_ref(bare),
+                std::slice::from_ref(bare),
+                lexicon,
+            );
         }
-        out.push_term(chunk, std::slice::from_ref(chunk), lexicon);
+        out.push_term(chunk, std::slice::from_ref(chunk), parts, lexicon);
+    }
+}
+
+/// A chunk cut around its standalone noun: 学習会 → 学習, 会; 新規 → 新規.
+fn split_chunk(chunk: &str, bare: &str) -> Vec<String> {
+    match chunk.find(bare) {
+        Some(at) => [&chunk[..at], bare, &chunk[at + bare.len()..]]
+            .into_iter()
+            .filter(|p| !p.is_empty())
+            .map(str::to_string)
+            .collect(),
+        None => vec![chunk.to_string()],
     }
 }
 
