@@ -5,6 +5,7 @@
 //! 自治労 ranks units with the token 自治労 above units that only contain 自治労連; a unit
 //! containing all the words gets a constant bonus that puts it above units with only some.
 
+mod forward;
 pub mod query;
 pub mod thesaurus;
 
@@ -288,9 +289,9 @@ fn phrase<'t>(
             terms[0].1.clone(),
             IndexRecordOption::WithFreqs,
         ))),
-        _ => Some(Box::new(PhraseQuery::new_with_offset(
-            terms.into_iter().map(|(p, t)| (p - first, t)).collect(),
-        ))),
+        _ => Some(Box::new(forward::Forward(Box::new(
+            PhraseQuery::new_with_offset(terms.into_iter().map(|(p, t)| (p - first, t)).collect()),
+        )))),
     }
 }
 
