@@ -14,7 +14,7 @@ pub fn synonyms(word: &str) -> Vec<&'static str> {
     if word.is_empty() || word.contains(['\t', '\n']) {
         return out;
     }
-    for (at, _) in THESAURUS.match_indices(word) {
+    for at in memchr::memmem::find_iter(THESAURUS.as_bytes(), word.as_bytes()) {
         let start = THESAURUS[..at].rfind('\n').map_or(0, |i| i + 1);
         let end = THESAURUS[at..]
             .find('\n')
