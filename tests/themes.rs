@@ -184,3 +184,37 @@ fn batch_report_links_escaped_html_and_csv() {
     assert!(terms.starts_with("\u{FEFF}".as_bytes()));
     assert!(String::from_utf8(terms).unwrap().contains("金属"));
 }
+
+/// `--query` narrows to the answers the search finds: 団交 with its thesaurus synonym 団体交渉,
+/// only 団交 itself under `--no-thesaurus`.
+#[test]
+fn query_selects_the_answers_the_search_finds() {
+    let index = tempfile::tempdir().unwrap();
+    let run = |extra: &[&str]| -> Value {
+        let mut args = vec!["themes", "--query", "団交", "--format", "json", "--index"];
+        args.push(index.path().to_str().unwrap());
+        args.extend_from_slice(extra);
+        serde_json::from_slice(&kumiai(&args).stdout).unwrap()
+    };
+    let wide = run(&[]);
+    let texts: Vec<String> = ["themes", "single_branch"]
+        .iter()
+        .flat_map(|k| wide[k].as_array().unwrap().clone())
+        .flat_map(|t| t["units"].as_array().unwrap().clone())
+        .map(|u| u["text"].as_str().unwrap().replace('\n', ""))
+        .collect();
+    assert!(!texts.is_empty());
+    assert!(
+        texts
+            .iter()
+            .all(|t| t.contains("団交") || t.contains("団体交渉"))
+    );
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.contains("団体交渉については、競合組織とともに実施"))
+    );
+    assert!(wide["unit_count"].as_u64().unwrap() > 1, "{wide}");
+    let narrow = run(&["--no-thesaurus"]);
+    assert_eq!(narrow["unit_count"], 1, "only 日向's answer writes 団交");
+}

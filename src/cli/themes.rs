@@ -70,7 +70,7 @@ pub(super) struct ThemesArgs {
     #[arg(long)]
     pub(super) stopwords: Option<PathBuf>,
     /// Merge only the manifest's synonyms into one term, not Sudachi's thesaurus (by default
-    /// 団交 counts with 団体交渉 and 忙しい with 多忙).
+    /// 団交 counts with 団体交渉 and 忙しい with 多忙); --query expands the same way.
     #[arg(long)]
     pub(super) no_thesaurus: bool,
     #[command(flatten)]
@@ -135,7 +135,7 @@ pub(super) fn themes(cli: &Cli, args: &ThemesArgs, warnings: &Warnings) -> Resul
         })?;
         let idx = search::update_index(cli, &args.index.dir, false, warnings)?;
         let manifest = load_manifest(&cli.corpus)?;
-        let synonyms = crate::search::Synonyms::new(&manifest.synonyms, true);
+        let synonyms = crate::search::Synonyms::new(&manifest.synonyms, !args.no_thesaurus);
         selection.matching = Some(
             crate::search::matching_units(&idx, &parsed, &synonyms)
                 .map_err(|e| index::IndexError::Corrupt(idx.dir.clone(), e.to_string()))?,
