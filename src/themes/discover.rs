@@ -23,7 +23,9 @@
 //! clustering over seeds and resolutions, best-of-10-seeds modularity and co-occurrences
 //! weighted by answer length each recovered 7–8 of 9, never the officers' theme (see the test).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use rayon::prelude::*;
 
@@ -157,7 +159,7 @@ fn cooccurrence_graph(unit_nodes: UnitNodes, nodes: usize, options: &DiscoverOpt
     let pairs: HashMap<(usize, usize), usize> = (0..unit_nodes.len())
         .into_par_iter()
         .fold(
-            || (HashMap::new(), Vec::new()),
+            || (HashMap::default(), Vec::new()),
             |(mut acc, mut v): (HashMap<(usize, usize), usize>, Vec<usize>), u| {
                 v.clear();
                 v.extend(unit_nodes.of(u).take(options.max_terms_per_unit));
@@ -170,7 +172,7 @@ fn cooccurrence_graph(unit_nodes: UnitNodes, nodes: usize, options: &DiscoverOpt
             },
         )
         .map(|(acc, _)| acc)
-        .reduce(HashMap::new, |mut a, b| {
+        .reduce(HashMap::default, |mut a, b| {
             for (k, c) in b {
                 *a.entry(k).or_default() += c;
             }
@@ -199,7 +201,7 @@ fn split_large(
     max_units: usize,
     options: &DiscoverOptions,
 ) {
-    let mut whole: HashSet<usize> = HashSet::new();
+    let mut whole: HashSet<usize> = HashSet::default();
     loop {
         let count = community.iter().max().map_or(0, |m| m + 1);
         let sizes = community_units(unit_nodes, community, count);
@@ -345,7 +347,7 @@ fn local_moving(graph: &Graph, resolution: f64, seed: u64) -> (Vec<usize>, bool)
             break;
         }
     }
-    let mut dense: HashMap<usize, usize> = HashMap::new();
+    let mut dense: HashMap<usize, usize> = HashMap::default();
     let ids = community
         .iter()
         .map(|&c| {

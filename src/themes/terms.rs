@@ -9,7 +9,7 @@
 //! the maximal compound and its constituent nouns become terms, so 新規採用者組織化 and
 //! 組織化 meet in the theme graph.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::path::Path;
 
 use rayon::prelude::*;
@@ -60,9 +60,9 @@ impl Concepts {
     /// `groups` are the manifest's (they win over the thesaurus for their words); a
     /// thesaurus word of several groups is left alone rather than guessed.
     pub fn new(groups: &[Vec<String>], thesaurus: bool) -> Self {
-        let mut map: HashMap<String, String> = HashMap::new();
+        let mut map: HashMap<String, String> = HashMap::default();
         if thesaurus {
-            let mut ambiguous: HashSet<&str> = HashSet::new();
+            let mut ambiguous: HashSet<&str> = HashSet::default();
             for mut group in crate::search::thesaurus::groups() {
                 let Some(key) = group.next() else { continue };
                 for w in std::iter::once(key).chain(group) {
@@ -178,7 +178,7 @@ impl<'a> Chunk<'a> {
                     parts: parts.to_vec(),
                     frequency: 0,
                     units: 0,
-                    groups: HashSet::new(),
+                    groups: HashSet::default(),
                 });
                 id
             }
@@ -251,7 +251,7 @@ pub fn extract(units: &[ThemeUnit], analyzer: &Analyzer, lexicon: Lexicon) -> Te
         for (noun, n) in chunk.right.drain() {
             count(&mut all.right, &noun, n);
         }
-        chunk.ids = HashMap::new();
+        chunk.ids = HashMap::default();
         let remap = std::mem::take(&mut chunk.terms)
             .into_iter()
             .map(|t| match all.ids.get(&t.key) {
