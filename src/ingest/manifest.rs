@@ -1,5 +1,6 @@
 //! The corpus manifest (`kumiai.toml` in the corpus folder): metadata a file cannot carry.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -20,6 +21,10 @@ pub struct Manifest {
     pub synonyms: Vec<Vec<String>>,
     #[serde(default, rename = "document")]
     pub documents: Vec<Entry>,
+    /// Entry index by file, filled by [`Manifest::load`]: a corpus of thousands of files is
+    /// matched against its manifest on every search.
+    #[serde(skip)]
+    by_file: HashMap<PathBuf, usize>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -153,7 +158,7 @@ impl Manifest {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
             Err(e) => return Err(format!("{}: {e}", path.display())),
         };
-        let manifest: Manifest =
+        let mut manifest: Manifest =
             toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
         for entry in &manifest.documents {
             if let Some(year) = &entry.year {
@@ -161,11 +166,15 @@ impl Manifest {
                     .map_err(|e| format!("{}: {}: {e}", path.display(), entry.file.display()))?;
             }
         }
+        // The first entry of a file wins, as a scan from the top would find it.
+        for (i, entry) in manifest.documents.iter().enumerate().rev() {
+            manifest.by_file.insert(entry.file.clone(), i);
+        }
         Ok(manifest)
     }
 
     pub fn entry(&self, rel: &Path) -> Option<&Entry> {
-        self.documents.iter().find(|e| e.file == rel)
+        self.by_file.get(rel).and_then(|&i| self.documents.get(i))
     }
 }
 
