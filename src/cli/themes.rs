@@ -285,17 +285,22 @@ pub(super) fn batch_report(cli: &Cli, out: &Path, warnings: &Warnings) -> Result
         bar.inc(1);
     }
     bar.finish_and_clear();
-    let mut index = String::from(
-        "<!doctype html><html lang=\"ja\"><meta charset=\"utf-8\"><title>kumiai レポート</title>\n<h1>kumiai レポート</h1><ul>\n",
-    );
+    let mut index = Vec::new();
+    crate::report::html_start(
+        &mut index,
+        "kumiai レポート",
+        "body{font-family:sans-serif;margin:1em}li{margin:.3em 0}",
+    )?;
+    writeln!(index, "<h1>kumiai レポート</h1><ul>")?;
     for (href, label) in &links {
-        index.push_str(&format!(
-            "<li><a href=\"{}\">{}</a></li>\n",
+        writeln!(
+            index,
+            "<li><a href=\"{}\">{}</a></li>",
             crate::report::escape_html(href),
             crate::report::escape_html(label)
-        ));
+        )?;
     }
-    index.push_str("</ul></html>\n");
+    writeln!(index, "</ul></body></html>")?;
     std::fs::write(out.join("index.html"), index)
         .map_err(|e| format!("cannot write index.html: {e}"))?;
     eprintln!("report written to {}", out.join("index.html").display());
