@@ -1023,12 +1023,11 @@ mod tests {
             .enumerate()
             .map(|(i, t)| TermStat {
                 term: t.to_string(),
-                variants: Vec::new(),
-                parts: Vec::new(),
                 score: 10.0 - i as f64,
                 frequency: 8 - i,
                 units: 5 - i,
                 groups: 4 - i.min(2),
+                ..Default::default()
             })
             .collect();
         let groups: Vec<String> = [

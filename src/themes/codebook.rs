@@ -1041,11 +1041,7 @@ mod tests {
         let stat = |term: &str, variants: &[&str]| TermStat {
             term: term.into(),
             variants: variants.iter().map(|v| v.to_string()).collect(),
-            parts: Vec::new(),
-            score: 1.0,
-            frequency: 2,
-            units: 2,
-            groups: 2,
+            ..Default::default()
         };
         let text = suggest(&themes, &[stat("団交", &["団体交渉"]), stat("競合", &[])]);
         let codebook = parse(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));

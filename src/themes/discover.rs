@@ -755,12 +755,8 @@ mod tests {
     fn labels_name_distinct_terms() {
         let stat = |term: &str, parts: &[&str]| TermStat {
             term: term.into(),
-            variants: Vec::new(),
             parts: parts.iter().map(|p| p.to_string()).collect(),
-            score: 1.0,
-            frequency: 1,
-            units: 1,
-            groups: 1,
+            ..Default::default()
         };
         let label = |terms: &[TermStat]| label_terms(&terms.iter().collect::<Vec<_>>()).join("・");
         let simple = |t: &str| stat(t, &[t]);

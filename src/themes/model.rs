@@ -22,7 +22,7 @@ pub struct ThemeUnit {
 }
 
 /// A candidate term and where it occurs.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct TermStat {
     /// Its most frequent form in the selection.
     pub term: String,

@@ -467,18 +467,22 @@ mod tests {
 
     use crate::themes::fixtures::unit;
 
+    fn terms_of(units: &[ThemeUnit], concepts: &Concepts) -> Terms {
+        let analyzer = Analyzer::new(&[]).expect("analyzer");
+        let lexicon = Lexicon {
+            stopwords: &Stopwords::builtin(),
+            concepts,
+        };
+        extract(units, &analyzer, lexicon)
+    }
+
     #[test]
     fn compounds_base_forms_and_filters() {
-        let analyzer = Analyzer::new(&[]).expect("analyzer");
         let units = [
             unit("A", "競合単組との差別化で悩んでいること。2024年は3回。"),
             unit("B", "競合組織が強く、新規採用者組織化が難しい。"),
         ];
-        let lexicon = Lexicon {
-            stopwords: &Stopwords::builtin(),
-            concepts: &Concepts::default(),
-        };
-        let terms = extract(&units, &analyzer, lexicon);
+        let terms = terms_of(&units, &Concepts::default());
         let has = |w: &str| terms.stats.iter().any(|s| s.term == w);
         for w in [
             "競合単組",
@@ -506,7 +510,6 @@ mod tests {
     /// Synonyms count as one term named by the most frequent form; other words stay apart.
     #[test]
     fn synonyms_count_as_one_term() {
-        let analyzer = Analyzer::new(&[]).expect("analyzer");
         let units = [
             unit("A", "団体交渉を行った。"),
             unit("B", "団交は大衆団交で行った。"),
@@ -515,12 +518,7 @@ mod tests {
             unit("E", "新規採用者の加入。自治労と自治労連。"),
         ];
         let manifest = vec![vec!["新採".to_string(), "新規採用者".to_string()]];
-        let concepts = Concepts::new(&manifest, true);
-        let lexicon = Lexicon {
-            stopwords: &Stopwords::builtin(),
-            concepts: &concepts,
-        };
-        let terms = extract(&units, &analyzer, lexicon);
+        let terms = terms_of(&units, &Concepts::new(&manifest, true));
         let stat = |w: &str| terms.stats.iter().find(|s| s.term == w);
         let bargaining = stat("団交").expect("団交, the more frequent form");
         assert_eq!((bargaining.frequency, bargaining.units), (3, 2));
@@ -536,15 +534,7 @@ mod tests {
         for w in ["加入", "自治労", "自治労連"] {
             assert!(stat(w).is_some_and(|s| s.variants.is_empty()), "{w}");
         }
-        let without = Concepts::new(&manifest, false);
-        let terms = extract(
-            &units,
-            &analyzer,
-            Lexicon {
-                stopwords: &Stopwords::builtin(),
-                concepts: &without,
-            },
-        );
+        let terms = terms_of(&units, &Concepts::new(&manifest, false));
         assert!(terms.stats.iter().any(|s| s.term == "団体交渉"));
     }
 }
