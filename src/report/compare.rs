@@ -447,13 +447,18 @@ mod tests {
         (new, c)
     }
 
+    /// What a writer produces, as text.
+    fn rendered(write: impl FnOnce(&mut Vec<u8>) -> io::Result<()>) -> String {
+        let mut out = Vec::new();
+        write(&mut out).expect("written to memory");
+        String::from_utf8(out).expect("UTF-8")
+    }
+
     #[test]
     fn html_escapes_documents_and_marks_changes() {
         let (_, c) = edited();
-        let mut out = Vec::new();
         let (old, new) = Layout::NewOld.labels();
-        write_html(&mut out, &c, Layout::NewOld, old, new).unwrap();
-        let html = String::from_utf8(out).unwrap();
+        let html = rendered(|out| write_html(out, &c, Layout::NewOld, old, new));
         assert!(!html.contains("<script"));
         assert!(
             html.contains("<u>&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;を新設する。</u>")
@@ -464,9 +469,7 @@ mod tests {
         assert!(!html.contains("http"), "self-contained");
         let new_first = html.find("改正後").unwrap() < html.find("改正前").unwrap();
         assert!(new_first);
-        let mut out = Vec::new();
-        write_html(&mut out, &c, Layout::OldNew, "旧", "新").unwrap();
-        let html = String::from_utf8(out).unwrap();
+        let html = rendered(|out| write_html(out, &c, Layout::OldNew, "旧", "新"));
         assert!(html.find("<th>旧</th>").unwrap() < html.find("<th>新</th>").unwrap());
     }
 
@@ -511,21 +514,11 @@ mod tests {
     #[test]
     fn text_and_markdown_show_the_edit() {
         let (_, c) = edited();
-        let mut out = Vec::new();
-        write_text(&mut out, &c, false).unwrap();
-        let text = String::from_utf8(out).unwrap();
+        let text = rendered(|out| write_text(out, &c, false));
         assert!(text.contains("活動[-を行っ-]{+し+}てきた。"), "{text}");
         assert!(text.contains("G² ≥ 3.84"));
-        let mut out = Vec::new();
-        write_text(&mut out, &c, true).unwrap();
-        assert!(
-            String::from_utf8(out)
-                .unwrap()
-                .contains("\x1b[31;4mを行っ\x1b[0m")
-        );
-        let mut out = Vec::new();
-        write_markdown(&mut out, &c).unwrap();
-        let md = String::from_utf8(out).unwrap();
+        assert!(rendered(|out| write_text(out, &c, true)).contains("\x1b[31;4mを行っ\x1b[0m"));
+        let md = rendered(|out| write_markdown(out, &c));
         assert!(
             md.contains("活動<del>を行っ</del><ins>し</ins>てきた。"),
             "{md}"
@@ -538,9 +531,7 @@ mod tests {
         let new = JCM.replacen("2億円を超え、直近では", "2億円を超えた。直近では", 1);
         let analyzer = Analyzer::new(&[]).expect("analyzer");
         let c = compare(JCM, &new, &analyzer, &CompareOptions::default());
-        let mut out = Vec::new();
-        write_text(&mut out, &c, false).unwrap();
-        let text = String::from_utf8(out).unwrap();
+        let text = rendered(|out| write_text(out, &c, false));
         let line = text
             .lines()
             .find(|l| l.starts_with("modified"))
@@ -559,18 +550,14 @@ mod tests {
             "counted once as modified: {text}"
         );
 
-        let mut out = Vec::new();
-        write_markdown(&mut out, &c).unwrap();
-        let md = String::from_utf8(out).unwrap();
+        let md = rendered(|out| write_markdown(out, &c));
         assert!(
             md.contains("2億円を超え<del>、</del><ins>た。</ins>直近では"),
             "{md}"
         );
         assert!(md.contains("常態化している。 (1文→2文)"), "{md}");
 
-        let mut out = Vec::new();
-        write_html(&mut out, &c, Layout::NewOld, "改正前", "改正後").unwrap();
-        let html = String::from_utf8(out).unwrap();
+        let html = rendered(|out| write_html(out, &c, Layout::NewOld, "改正前", "改正後"));
         let row = html
             .lines()
             .find(|l| l.contains("<u>た。</u>"))
