@@ -9,6 +9,16 @@ pub struct Decoded {
     pub encoding: &'static str,
     /// Bytes that could not be decoded (replaced by U+FFFD); non-zero means the file is damaged.
     pub malformed: usize,
+    /// Control characters made visible by [`make_controls_visible`], and the line of the first.
+    pub controls: Option<Controls>,
+}
+
+/// What [`make_controls_visible`] replaced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Controls {
+    pub count: usize,
+    /// 1-based line of the first one.
+    pub first_line: usize,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -20,34 +30,43 @@ pub enum DecodeError {
 
 /// Tries BOMs, then strict UTF-8, then Shift_JIS (CP932) and EUC-JP, choosing between the
 /// legacy encodings only when exactly one decodes cleanly, or by which yields more Japanese.
+///
+/// The text is then made safe to print: lone CRs (old Mac line ends) become LFs, so line
+/// numbers count them, and other control characters become visible (see
+/// [`make_controls_visible`]).
 pub fn decode(bytes: &[u8]) -> Result<Decoded, DecodeError> {
+    let (text, encoding, malformed) = decode_text(bytes)?;
+    let text = lone_cr_to_lf(text);
+    let (text, controls) = make_controls_visible(text);
+    Ok(Decoded {
+        text,
+        encoding,
+        malformed,
+        controls,
+    })
+}
+
+fn decode_text(bytes: &[u8]) -> Result<(String, &'static str, usize), DecodeError> {
     if bytes.is_empty() {
         return Err(DecodeError::Empty);
     }
     if let Some((encoding, bom)) = Encoding::for_bom(bytes) {
         let (text, malformed) = decode_with(encoding, &bytes[bom..]);
-        return Ok(Decoded {
-            text,
-            encoding: if encoding == UTF_8 {
-                "UTF-8 (BOM)"
-            } else if encoding == UTF_16LE {
-                "UTF-16LE"
-            } else {
-                debug_assert_eq!(encoding, UTF_16BE);
-                "UTF-16BE"
-            },
-            malformed,
-        });
+        let name = if encoding == UTF_8 {
+            "UTF-8 (BOM)"
+        } else if encoding == UTF_16LE {
+            "UTF-16LE"
+        } else {
+            debug_assert_eq!(encoding, UTF_16BE);
+            "UTF-16BE"
+        };
+        return Ok((text, name, malformed));
     }
     if memchr_nul(bytes) {
-        return Err(DecodeError::Binary);
+        return utf16_without_bom(bytes).ok_or(DecodeError::Binary);
     }
     if let Ok(text) = std::str::from_utf8(bytes) {
-        return Ok(Decoded {
-            text: text.to_string(),
-            encoding: "UTF-8",
-            malformed: 0,
-        });
+        return Ok((text.to_string(), "UTF-8", 0));
     }
     let candidates = [
         (SHIFT_JIS, "Shift_JIS (CP932)"),
@@ -63,11 +82,82 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, DecodeError> {
         })
         .min_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)))
         .expect("candidates is not empty");
-    Ok(Decoded {
-        text: best.3,
-        encoding: best.2,
-        malformed: best.0,
-    })
+    Ok((best.3, best.2, best.0))
+}
+
+/// UTF-16 without a byte-order mark, as some Windows tools write it: NUL bytes are then the
+/// high halves of ASCII characters, all at odd (LE) or all at even (BE) offsets. Accepted only
+/// when that side decodes without error and yields no control characters but line ends and
+/// tabs; anything else with NUL bytes is binary.
+fn utf16_without_bom(bytes: &[u8]) -> Option<(String, &'static str, usize)> {
+    if bytes.len() % 2 != 0 {
+        return None;
+    }
+    let nul_at = |parity: usize| {
+        bytes
+            .iter()
+            .skip(parity)
+            .step_by(2)
+            .filter(|&&b| b == 0)
+            .count()
+    };
+    let (even, odd) = (nul_at(0), nul_at(1));
+    let (encoding, name) = match (even, odd) {
+        (0, n) if n > 0 => (UTF_16LE, "UTF-16LE (no BOM)"),
+        (n, 0) if n > 0 => (UTF_16BE, "UTF-16BE (no BOM)"),
+        _ => return None,
+    };
+    let text = encoding.decode_without_bom_handling_and_without_replacement(bytes)?;
+    let plain = text
+        .chars()
+        .all(|c| !c.is_control() || matches!(c, '\n' | '\r' | '\t' | '\u{c}'));
+    plain.then(|| (text.into_owned(), name, 0))
+}
+
+/// Old Mac files end lines with CR alone; as LF (same length, so offsets hold) they count as
+/// lines for every line number the user is shown.
+fn lone_cr_to_lf(text: String) -> String {
+    if !text.contains('\r') {
+        return text;
+    }
+    let mut bytes = text.into_bytes();
+    for i in 0..bytes.len() {
+        if bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n') {
+            bytes[i] = b'\n';
+        }
+    }
+    // Only ASCII bytes were swapped for ASCII bytes: still UTF-8.
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// Control characters in a document would act on the terminal (ESC sequences recolour it,
+/// move the cursor or set its title) wherever the text is printed. They carry no meaning in a
+/// union document, so they are replaced, once, for every later stage and output, by their
+/// visible pictures (U+241B ␛ for ESC, U+2400 + code for the rest of C0, ␡ for DEL) or by
+/// U+FFFD for C1 controls. Tab, line feed, carriage return and form feed (page breaks in
+/// PDF extractions) stay.
+pub fn make_controls_visible(text: String) -> (String, Option<Controls>) {
+    let is_bad = |c: char| c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\u{c}');
+    let Some(first) = text.find(is_bad) else {
+        return (text, None);
+    };
+    let first_line = 1 + text[..first].matches('\n').count();
+    let mut count = 0;
+    let out = text
+        .chars()
+        .map(|c| {
+            if !is_bad(c) {
+                return c;
+            }
+            count += 1;
+            match c as u32 {
+                n @ 0..=0x1F => char::from_u32(0x2400 + n).unwrap_or('\u{FFFD}'),
+                0x7F => '\u{2421}',
+                _ => '\u{FFFD}',
+            }
+        })
+        .collect();
+    (out, Some(Controls { count, first_line }))
 }
 
 fn decode_with(encoding: &'static Encoding, bytes: &[u8]) -> (String, usize) {
@@ -139,6 +229,39 @@ mod tests {
             assert_eq!(decoded.text, SAMPLE, "{expected}");
             assert_eq!(decoded.malformed, 0);
         }
+    }
+
+    #[test]
+    fn utf16_without_bom_is_text_not_binary() {
+        let text = "組合 union\n未加入者 2024\n";
+        let le: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+        for (bytes, name) in [(le, "UTF-16LE (no BOM)"), (be, "UTF-16BE (no BOM)")] {
+            let decoded = decode(&bytes).unwrap();
+            assert_eq!((decoded.text.as_str(), decoded.encoding), (text, name));
+        }
+        // NULs on both sides: binary, as before.
+        assert_eq!(decode(b"\x00\x00ab").unwrap_err(), DecodeError::Binary);
+    }
+
+    #[test]
+    fn lone_cr_ends_lines_and_crlf_stays() {
+        assert_eq!(decode(b"a\rb\r\nc\r").unwrap().text, "a\nb\r\nc\n");
+    }
+
+    #[test]
+    fn control_characters_become_visible() {
+        let decoded =
+            decode("見出し\n\u{1b}[2J\u{1b}]0;x\u{7}本文\u{7f}\u{9b}\t終\u{c}".as_bytes()).unwrap();
+        assert_eq!(decoded.text, "見出し\n␛[2J␛]0;x␇本文␡\u{FFFD}\t終\u{c}");
+        assert_eq!(
+            decoded.controls,
+            Some(Controls {
+                count: 5,
+                first_line: 2
+            })
+        );
+        assert_eq!(decode("普通の文。\n".as_bytes()).unwrap().controls, None);
     }
 
     #[test]

@@ -114,10 +114,11 @@ pub fn read_workbook(path: &Path, spec: &TableSpec) -> Result<Table, String> {
     .check()
 }
 
+/// A spreadsheet cell as text, its control characters made visible as a decoded file's are.
 fn cell_text(cell: &Data) -> String {
     match cell {
         Data::Empty => String::new(),
-        other => other.to_string(),
+        other => super::decode::make_controls_visible(other.to_string()).0,
     }
 }
 
