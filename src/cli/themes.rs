@@ -264,12 +264,11 @@ pub(super) fn batch_report(cli: &Cli, out: &Path, warnings: &Warnings) -> Result
         );
         let terms = themes::terms::extract(&units, &analyzer, lexicon);
         let file = format!("terms-{}.csv", doc.id.replace(['/', '\\'], "_"));
-        let mut w = io::BufWriter::new(
+        let w = io::BufWriter::new(
             std::fs::File::create(out.join(&file))
                 .map_err(|e| format!("cannot create {file}: {e}"))?,
         );
-        crate::report::write_excel_bom(&mut w)?;
-        let mut csv = csv::Writer::from_writer(w);
+        let mut csv = crate::report::excel::CsvWriter::new(w)?;
         csv.write_record(["語", "同義語", "スコア", "出現数", "文数"])?;
         for t in &terms.stats {
             csv.write_record([

@@ -269,8 +269,7 @@ pub fn write_json(out: &mut impl Write, results: &Results) -> io::Result<()> {
 }
 
 pub fn write_csv(out: &mut impl Write, results: &Results) -> io::Result<()> {
-    super::write_excel_bom(out)?;
-    let mut w = csv::Writer::from_writer(out);
+    let mut w = super::excel::CsvWriter::new(out)?;
     w.write_record([
         "文書",
         "題名",

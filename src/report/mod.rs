@@ -1,6 +1,7 @@
 //! Report: tables and documents for people (CSV for Excel, JSON for scripts).
 
 pub mod compare;
+pub mod excel;
 pub mod hits;
 
 pub mod survey;
@@ -9,11 +10,6 @@ pub mod themes;
 pub mod trend;
 
 use std::io::{self, Write};
-
-/// Excel opens UTF-8 CSV as Shift_JIS unless it starts with a byte-order mark.
-pub fn write_excel_bom(out: &mut impl Write) -> io::Result<()> {
-    out.write_all("\u{FEFF}".as_bytes())
-}
 
 /// Joins the wrapped lines of an answer as written: no separator, since the text is Japanese.
 pub fn join_wrapped(text: &str) -> String {

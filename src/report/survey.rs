@@ -88,8 +88,7 @@ impl SurveyTable {
 
     /// CSV with Japanese headers, a BOM for Excel; two columns per field (自治労, 競合).
     pub fn write_csv(&self, out: &mut impl Write) -> io::Result<()> {
-        super::write_excel_bom(out)?;
-        let mut w = csv::Writer::from_writer(out);
+        let mut w = super::excel::CsvWriter::new(out)?;
         let mut header = vec!["文書", "記録番号", "行", "県本部", "単組"];
         if self.show_personal {
             header.push("記入者お名前");

@@ -7,7 +7,6 @@ use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use super::write_excel_bom;
 use crate::themes::model::{CodeStat, CodeTable, Theme, ThemeReport};
 
 /// Terms listed in Markdown and HTML; JSON and CSV carry them all.
@@ -310,12 +309,10 @@ fn csv_file<I, T>(
 ) -> io::Result<()>
 where
     I: IntoIterator<Item = T>,
-    T: AsRef<[u8]>,
+    T: AsRef<str>,
 {
     let path = dir.join(name);
-    let mut file = BufWriter::new(File::create(&path)?);
-    write_excel_bom(&mut file)?;
-    let mut w = csv::Writer::from_writer(file);
+    let mut w = super::excel::CsvWriter::new(BufWriter::new(File::create(&path)?))?;
     w.write_record(header)?;
     for row in rows {
         w.write_record(&row)?;

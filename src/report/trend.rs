@@ -75,11 +75,10 @@ pub fn write_table(out: &mut impl Write, trend: &Trend) -> io::Result<()> {
 
 /// One row per cell, with a byte-order mark so Excel reads it as UTF-8.
 pub fn write_csv(out: &mut impl Write, trend: &Trend) -> io::Result<()> {
-    super::write_excel_bom(out)?;
-    let mut w = csv::Writer::from_writer(out);
+    let mut w = super::excel::CsvWriter::new(out)?;
     let mut h = header(trend);
     h.insert(2, "種別".to_string());
-    w.write_record(&h).map_err(io::Error::other)?;
+    w.write_record(&h)?;
     for row in &trend.rows {
         let mut line = vec![
             row.org.clone(),
@@ -88,7 +87,7 @@ pub fn write_csv(out: &mut impl Write, trend: &Trend) -> io::Result<()> {
             row.morphemes.to_string(),
         ];
         line.extend(figures(row, trend.terms.len()));
-        w.write_record(&line).map_err(io::Error::other)?;
+        w.write_record(&line)?;
     }
     w.flush()
 }
