@@ -318,7 +318,7 @@ fn report_warnings(warnings: &[Warning], verbose: bool) {
         if !verbose && n > PER_FILE {
             eprintln!(
                 "warning: {}: {} more warning(s); --verbose lists them",
-                file.display(),
+                crate::warning::escape_controls(&file.to_string_lossy()),
                 n - PER_FILE
             );
         }

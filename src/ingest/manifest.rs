@@ -25,6 +25,10 @@ pub struct Manifest {
     /// matched against its manifest on every search.
     #[serde(skip)]
     by_file: HashMap<PathBuf, usize>,
+    /// Entries that [`Manifest::load`] set aside or amended, one message each naming the
+    /// entry; the ingest stage reports them as warnings.
+    #[serde(skip)]
+    pub problems: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -149,6 +153,16 @@ pub fn find_years(s: &str) -> Vec<u16> {
     found.into_iter().map(|(_, y)| y).collect()
 }
 
+/// Whether a file is read as a table (CSV, TSV or a spreadsheet), by its extension.
+pub fn is_table_file(path: &Path) -> bool {
+    path.extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .is_some_and(|e| TABLE_EXTENSIONS.contains(&e.as_str()))
+}
+
+/// Extensions read as tabular surveys.
+pub const TABLE_EXTENSIONS: &[&str] = &["csv", "tsv", "xlsx", "xlsm", "xls", "ods"];
+
 impl Manifest {
     /// Reads `dir/kumiai.toml`; a missing manifest is an empty one.
     pub fn load(dir: &Path) -> Result<Self, String> {
@@ -166,11 +180,52 @@ impl Manifest {
                     .map_err(|e| format!("{}: {}: {e}", path.display(), entry.file.display()))?;
             }
         }
-        // The first entry of a file wins, as a scan from the top would find it.
-        for (i, entry) in manifest.documents.iter().enumerate().rev() {
-            manifest.by_file.insert(entry.file.clone(), i);
-        }
+        manifest.vet_entries();
         Ok(manifest)
+    }
+
+    /// Indexes entries by file and sets aside those that cannot be right, each with a
+    /// problem naming it: a path outside the corpus (absolute or through `..`) is never read;
+    /// a file listed twice keeps its first entry, as a scan from the top would find it; a
+    /// repeated id falls back to the file's own name, so `doc:` never matches two documents.
+    fn vet_entries(&mut self) {
+        let mut ids: HashMap<String, PathBuf> = HashMap::new();
+        for (i, entry) in self.documents.iter_mut().enumerate() {
+            let name = entry.file.display().to_string();
+            let inside = entry
+                .file
+                .components()
+                .all(|c| matches!(c, std::path::Component::Normal(_)));
+            if !inside || entry.file.as_os_str().is_empty() {
+                self.problems.push(format!(
+                    "entry {name:?} ignored: `file` must be a path inside the corpus folder, without `..` or a leading `/`"
+                ));
+                continue;
+            }
+            if self.by_file.contains_key(&entry.file) {
+                self.problems.push(format!(
+                    "entry {name:?} ignored: the file is listed twice; the first entry is used"
+                ));
+                continue;
+            }
+            self.by_file.insert(entry.file.clone(), i);
+            if entry.table.is_some() && !is_table_file(&entry.file) {
+                self.problems.push(format!(
+                    "entry {name:?}: [document.table] ignored: only .csv, .tsv and spreadsheet files are read as tables"
+                ));
+            }
+            if let Some(id) = &entry.id {
+                if let Some(first) = ids.get(id) {
+                    self.problems.push(format!(
+                        "entry {name:?}: id {id:?} is already used by {:?}; this file keeps the id of its file name",
+                        first.display().to_string()
+                    ));
+                    entry.id = None;
+                } else {
+                    ids.insert(id.clone(), entry.file.clone());
+                }
+            }
+        }
     }
 
     pub fn entry(&self, rel: &Path) -> Option<&Entry> {

@@ -4,12 +4,14 @@ pub mod decode;
 pub mod manifest;
 pub mod table;
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::warning::{Warning, Warnings};
+use manifest::TABLE_EXTENSIONS;
 pub use manifest::{Kind, Manifest, TableSpec, Years};
 
 /// Document metadata, from the manifest or inferred.
@@ -51,17 +53,48 @@ pub struct Document {
 
 /// Extensions read as documents; anything else in the folder is reported and skipped.
 const TEXT_EXTENSIONS: &[&str] = &["txt", "text", "md", "markdown"];
-const TABLE_EXTENSIONS: &[&str] = &["csv", "tsv", "xlsx", "xlsm", "xls", "ods"];
 
 /// Files of the corpus folder (recursively, hidden files and the manifest excluded), sorted.
+///
+/// A symlinked folder is followed, but each folder only once (by device and inode): a link
+/// back up the tree (`ln -s . corpora/self`) would otherwise list every file again at each
+/// level, and two such links never end.
 pub fn corpus_files(dir: &Path, warnings: &Warnings) -> Vec<PathBuf> {
     let mut files = Vec::new();
-    walk(dir, dir, &mut files, warnings);
+    let mut seen = HashSet::new();
+    if let Some(id) = folder_id(dir) {
+        seen.insert(id);
+    }
+    walk(dir, dir, &mut files, &mut seen, warnings);
     files.sort();
     files
 }
 
-fn walk(root: &Path, dir: &Path, files: &mut Vec<PathBuf>, warnings: &Warnings) {
+/// (device, inode) of a folder, following links.
+#[cfg(unix)]
+fn folder_id(path: &Path) -> Option<FolderId> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+}
+
+/// Elsewhere the canonical path stands in for the inode.
+#[cfg(not(unix))]
+fn folder_id(path: &Path) -> Option<FolderId> {
+    std::fs::canonicalize(path).ok()
+}
+
+#[cfg(unix)]
+type FolderId = (u64, u64);
+#[cfg(not(unix))]
+type FolderId = PathBuf;
+
+fn walk(
+    root: &Path,
+    dir: &Path,
+    files: &mut Vec<PathBuf>,
+    seen: &mut HashSet<FolderId>,
+    warnings: &Warnings,
+) {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) => {
@@ -69,7 +102,10 @@ fn walk(root: &Path, dir: &Path, files: &mut Vec<PathBuf>, warnings: &Warnings) 
             return;
         }
     };
-    for entry in entries.flatten() {
+    // Sorted, so which of two paths to one folder is read does not depend on the file system.
+    let mut entries: Vec<_> = entries.flatten().collect();
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
         let path = entry.path();
         let name = entry.file_name();
         let name = name.to_string_lossy();
@@ -78,7 +114,14 @@ fn walk(root: &Path, dir: &Path, files: &mut Vec<PathBuf>, warnings: &Warnings) 
         }
         let rel = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
         match std::fs::metadata(&path) {
-            Ok(m) if m.is_dir() => walk(root, &path, files, warnings),
+            Ok(m) if m.is_dir() => match folder_id(&path) {
+                Some(id) if !seen.insert(id) => warnings.push(Warning::new(
+                    &rel,
+                    None,
+                    "skipped: a link to a folder already read (a symlink loop or a second path to it)",
+                )),
+                _ => walk(root, &path, files, seen, warnings),
+            },
             // Reading a FIFO or device would block or never end.
             Ok(m) if !m.is_file() => warnings.push(Warning::new(
                 &rel,
@@ -94,17 +137,28 @@ fn walk(root: &Path, dir: &Path, files: &mut Vec<PathBuf>, warnings: &Warnings) 
 /// Reads every corpus file in parallel; unreadable or undecodable files become warnings.
 pub fn load_corpus(dir: &Path, manifest: &Manifest, warnings: &Warnings) -> Vec<Document> {
     let files = corpus_files(dir, warnings);
+    let manifest_path = dir.join(manifest::MANIFEST_FILE);
+    for problem in &manifest.problems {
+        warnings.push(Warning::new(&manifest_path, None, problem.clone()));
+    }
     for entry in &manifest.documents {
-        if !files.contains(&entry.file) {
-            warnings.push(Warning::new(
-                &dir.join(manifest::MANIFEST_FILE),
-                None,
-                format!(
-                    "lists {} but the file is not in the corpus",
-                    entry.file.display()
-                ),
-            ));
+        if manifest
+            .entry(&entry.file)
+            .is_none_or(|e| !std::ptr::eq(e, entry))
+            || files.binary_search(&entry.file).is_ok()
+        {
+            continue;
         }
+        let what = if dir.join(&entry.file).is_dir() {
+            "names a folder, not a file"
+        } else {
+            "is not in the corpus"
+        };
+        warnings.push(Warning::new(
+            &manifest_path,
+            None,
+            format!("lists {} but it {what}", entry.file.display()),
+        ));
     }
     files
         .par_iter()
@@ -201,6 +255,16 @@ pub fn load_file(
                 format!(
                     "{} undecodable byte sequence(s) replaced by U+FFFD (read as {})",
                     decoded.malformed, decoded.encoding
+                ),
+            ));
+        }
+        if let Some(c) = decoded.controls {
+            warnings.push(Warning::new(
+                rel,
+                Some(c.first_line),
+                format!(
+                    "{} control character(s) (ESC and the like) shown as ␛-style pictures, never sent to the terminal",
+                    c.count
                 ),
             ));
         }
