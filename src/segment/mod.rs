@@ -88,10 +88,79 @@ pub fn segment(doc: &Document, warnings: &Warnings) -> Vec<Unit> {
         Layout::Table(table) => segment_table(doc, table),
     };
     units.retain(|u| !u.norm.text.is_empty());
+    if units.iter().any(|u| u.norm.text.len() > MAX_UNIT_BYTES) {
+        units = units.into_iter().flat_map(split_long).collect();
+    }
     for (seq, unit) in units.iter_mut().enumerate() {
         unit.seq = seq;
     }
     units
+}
+
+/// The longest unit, in bytes of its matching text (~2,000 Japanese characters). The longest
+/// real one in the bundled corpus is a survey answer of ~1,650 characters; a text with no
+/// sentence end (a million short lines, a log pasted into a file) would otherwise be one
+/// unit of megabytes that every hit on it prints and highlights (5–8 s per search).
+pub const MAX_UNIT_BYTES: usize = 6_000;
+
+/// Cuts a unit longer than [`MAX_UNIT_BYTES`] into pieces of at most that size, each after
+/// the last 、 or space in its second half where there is one (else mid-word), with the line
+/// it starts on.
+fn split_long(mut unit: Unit) -> Vec<Unit> {
+    if unit.norm.text.len() <= MAX_UNIT_BYTES {
+        return vec![unit];
+    }
+    // The pieces share everything but their text: clone a template without it.
+    let (original, whole) = (
+        std::mem::take(&mut unit.text),
+        std::mem::take(&mut unit.norm),
+    );
+    let text = &whole.text;
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    while start < text.len() {
+        let mut end = (start + MAX_UNIT_BYTES).min(text.len());
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        if end < text.len() {
+            let half = start + MAX_UNIT_BYTES / 2;
+            if let Some(cut) = text[start..end]
+                .rfind(['、', ' ', ','])
+                .map(|i| start + i)
+                .filter(|&i| i >= half)
+            {
+                end = cut + text[cut..].chars().next().map_or(1, char::len_utf8);
+            }
+        }
+        pieces.push(start..end);
+        start = end;
+    }
+    // Lines counted incrementally: a megabyte unit has hundreds of pieces.
+    let (mut counted, mut line) = (0, unit.line);
+    pieces
+        .into_iter()
+        .map(|r| {
+            let norm = whole.slice(r);
+            let span = norm.original_range(0..norm.text.len());
+            let local = span
+                .start
+                .saturating_sub(unit.span.start)
+                .min(original.len())
+                ..span.end.saturating_sub(unit.span.start).min(original.len());
+            line += original[counted.min(local.start)..local.start]
+                .matches('\n')
+                .count();
+            counted = counted.max(local.start);
+            Unit {
+                line,
+                text: original[local].to_string(),
+                span,
+                norm,
+                ..unit.clone()
+            }
+        })
+        .collect()
 }
 
 fn blank_unit(doc: &Document, kind: UnitKind) -> Unit {
