@@ -4,26 +4,34 @@ use super::*;
 
 /// The text of a compare operand: a file path, else a corpus document id.
 pub(super) fn compare_operand(
+    cli: &Cli,
     arg: &str,
     docs: &[Document],
     warnings: &Warnings,
 ) -> Result<(String, String), Failure> {
     let path = Path::new(arg);
     if path.is_file() {
-        let root = path.parent().unwrap_or(Path::new("."));
-        let name = Path::new(path.file_name().ok_or("OLD and NEW must name files")?);
-        let doc = ingest::load_file(root, name, None, warnings)
-            .ok_or_else(|| format!("cannot read {arg}"))?;
-        return Ok((arg.to_string(), doc.text));
+        let doc = super::corpus::load_named_file(cli, path, warnings)?;
+        return prose_text(&doc, arg).map(|text| (arg.to_string(), text));
     }
-    docs.iter()
-        .find(|d| d.id == arg)
-        .map(|d| (d.meta.title.clone(), d.text.clone()))
-        .ok_or_else(|| {
-            Failure::from(format!(
-                "{arg}: no such file, nor a document id in the corpus (see `kumiai units`)"
-            ))
-        })
+    let doc = docs.iter().find(|d| d.id == arg).ok_or_else(|| {
+        Failure::from(format!(
+            "{arg}: no such file, nor a document id in the corpus (see `kumiai units`)"
+        ))
+    })?;
+    prose_text(doc, arg).map(|text| (doc.meta.title.clone(), text))
+}
+
+/// The text of a policy document to compare. A survey is refused: its text names the
+/// respondents (記入者お名前), which no command prints, and a 新旧対照表 of form fields and
+/// answers would not be read as one anyway.
+fn prose_text(doc: &Document, arg: &str) -> Result<String, Failure> {
+    match doc.layout {
+        ingest::Layout::Prose => Ok(doc.text.clone()),
+        ingest::Layout::Form(_) | ingest::Layout::Table(_) => Err(Failure::from(format!(
+            "{arg} is a survey: compare works on policy texts (a survey's records name their respondents, which are never shown); to see how answers differ between years, use `kumiai themes --by year`"
+        ))),
+    }
 }
 
 pub(super) fn compare(
@@ -43,8 +51,8 @@ pub(super) fn compare(
     };
     let ((old_name, old_text), (new_name, new_text)) = match (old, new, org) {
         (Some(old), Some(new), None) => (
-            compare_operand(old, &docs, warnings)?,
-            compare_operand(new, &docs, warnings)?,
+            compare_operand(cli, old, &docs, warnings)?,
+            compare_operand(cli, new, &docs, warnings)?,
         ),
         (None, None, Some(org)) if years.len() == 2 => {
             let of_year = |year: u16| {
@@ -53,10 +61,10 @@ pub(super) fn compare(
                         d.meta.org == org
                             && d.meta.year.is_some_and(|y| y.from <= year && year <= y.to)
                     })
-                    .map(|d| (d.meta.title.clone(), d.text.clone()))
                     .ok_or_else(|| {
                         Failure::from(format!("no document of {org} for {year} in the corpus"))
                     })
+                    .and_then(|d| Ok((d.meta.title.clone(), prose_text(d, &d.id)?)))
             };
             (of_year(years[0])?, of_year(years[1])?)
         }

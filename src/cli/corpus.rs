@@ -96,6 +96,31 @@ pub(super) fn unit_line(doc: &Document, unit: &Unit) -> String {
     )
 }
 
+/// A file named on the command line, read with its manifest entry when it lies in the
+/// corpus folder (a CSV survey's columns are described there), else on its own.
+pub(super) fn load_named_file(
+    cli: &Cli,
+    path: &Path,
+    warnings: &Warnings,
+) -> Result<Document, Failure> {
+    let in_corpus = std::fs::canonicalize(&cli.corpus)
+        .ok()
+        .zip(std::fs::canonicalize(path).ok())
+        .and_then(|(corpus, file)| Some(file.strip_prefix(&corpus).ok()?.to_path_buf()));
+    let doc = match in_corpus {
+        Some(rel) => {
+            let manifest = load_manifest(&cli.corpus)?;
+            ingest::load_corpus_file(&cli.corpus, &rel, &manifest, warnings)
+        }
+        None => {
+            let root = path.parent().unwrap_or(Path::new("."));
+            let name = Path::new(path.file_name().ok_or("FILE must name a file")?);
+            ingest::load_file(root, name, None, warnings)
+        }
+    };
+    doc.ok_or_else(|| Failure::from(format!("cannot read {}", path.display())))
+}
+
 pub(super) fn survey(
     cli: &Cli,
     file: Option<&Path>,
@@ -105,15 +130,21 @@ pub(super) fn survey(
 ) -> Result<(), Failure> {
     let docs: Vec<Document> = match file {
         Some(path) => {
-            let root = path.parent().unwrap_or(Path::new("."));
-            let name = Path::new(path.file_name().ok_or("FILE must name a file")?);
-            let doc = ingest::load_file(root, name, None, warnings)
-                .ok_or_else(|| format!("cannot read {}", path.display()))?;
-            if !matches!(doc.layout, ingest::Layout::Form(_)) {
-                return Err(Failure::from(format!(
-                    "{}: not a known survey form (its record headers and question labels were not found)",
-                    path.display()
-                )));
+            let doc = load_named_file(cli, path, warnings)?;
+            match doc.layout {
+                ingest::Layout::Form(_) => {}
+                ingest::Layout::Table(_) => {
+                    return Err(Failure::from(format!(
+                        "{}: a tabular survey is already one row per respondent; `kumiai survey` parses printed forms (`kumiai units` lists this table's answers)",
+                        path.display()
+                    )));
+                }
+                ingest::Layout::Prose => {
+                    return Err(Failure::from(format!(
+                        "{}: not a known survey form (its record headers and question labels were not found)",
+                        path.display()
+                    )));
+                }
             }
             vec![doc]
         }
