@@ -3,6 +3,7 @@
 
 mod common;
 
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::OnceLock;
 
@@ -548,4 +549,226 @@ fn manifest_with_unreadable_year_is_an_error_naming_it() {
     ));
     assert!(stderr.contains("昨年"), "{stderr}");
     assert!(stderr.contains(REAL_FILE), "{stderr}");
+}
+
+#[test]
+fn symlinked_folder_loops_are_read_once() {
+    let dir = scratch();
+    let sub = dir.path().join("sub");
+    std::fs::create_dir(&sub).unwrap();
+    std::fs::write(sub.join("note.txt"), SAMPLE).unwrap();
+    // A link to the corpus itself, and one from inside back up: each alone multiplied every
+    // document, both together never ended.
+    std::os::unix::fs::symlink(".", dir.path().join("selfdir")).unwrap();
+    std::os::unix::fs::symlink("..", sub.join("up")).unwrap();
+    let (r, units) = units_with_warnings(dir.path());
+    warning_for(&r, "selfdir");
+    warning_for(&r, "sub/up");
+    let docs: BTreeSet<&str> = units.iter().filter_map(|u| u["doc"].as_str()).collect();
+    assert_eq!(docs, BTreeSet::from([REAL_DOC, "sub/note"]), "{docs:?}");
+}
+
+#[test]
+fn manifest_entries_that_cannot_be_right_are_each_named() {
+    let dir = scratch();
+    std::fs::create_dir(dir.path().join("folder")).unwrap();
+    std::fs::write(dir.path().join("notes.txt"), SAMPLE).unwrap();
+    let entry = |file: &str, id: &str, extra: &str| {
+        format!(
+            "[[document]]\nfile = \"{file}\"\nid = \"{id}\"\norg = \"某\"\nkind = \"policy\"\n{extra}\n"
+        )
+    };
+    let extra = [
+        entry("../../etc/passwd", "outside", ""),
+        entry("/etc/passwd", "absolute", ""),
+        entry(
+            "notes.txt",
+            REAL_DOC,
+            "[document.table]\nquestions = [\"q\"]",
+        ),
+        entry("notes.txt", "again", ""),
+        entry("folder", "folder", ""),
+        entry("missing.txt", "missing", ""),
+    ]
+    .concat();
+    write_manifest(dir.path(), &extra);
+    let (r, units) = units_with_warnings(dir.path());
+    let w = warning_for(&r, "kumiai.toml");
+    let about = |name: &str, what: &str| {
+        assert!(
+            w.iter().any(|w| w.contains(name) && w.contains(what)),
+            "no warning about {name} ({what}): {w:#?}"
+        )
+    };
+    about("../../etc/passwd", "inside the corpus");
+    about("/etc/passwd", "inside the corpus");
+    about("notes.txt", "[document.table] ignored");
+    about("notes.txt", "listed twice");
+    about("notes.txt", &format!("id \"{REAL_DOC}\" is already used"));
+    about("folder", "names a folder");
+    about("missing.txt", "not in the corpus");
+    // Nothing outside the corpus is read, and `doc:` names one document.
+    assert!(!r.stdout.contains("root:"), "read /etc/passwd");
+    let notes: Vec<&Value> = units.iter().filter(|u| u["doc"] == "notes").collect();
+    assert_eq!(notes.len(), 2, "notes.txt keeps the id of its file name");
+}
+
+#[test]
+fn unknown_survey_form_in_the_manifest_is_named() {
+    let dir = scratch();
+    std::fs::write(dir.path().join("form.txt"), SAMPLE).unwrap();
+    write_manifest(
+        dir.path(),
+        "[[document]]\nfile = \"form.txt\"\norg = \"某\"\nkind = \"survey\"\nform = \"nosuch\"\n",
+    );
+    let (r, units) = units_with_warnings(dir.path());
+    let w = warning_for(&r, "form.txt");
+    assert!(
+        w.iter()
+            .any(|w| w.contains("unknown survey form \"nosuch\"")),
+        "{w:?}"
+    );
+    assert!(units.iter().all(|u| u["doc"] == REAL_DOC));
+}
+
+#[test]
+fn control_characters_never_reach_the_terminal_or_a_page() {
+    let dir = scratch();
+    let text = "見出し\n\u{1b}]0;pwned\u{7}組合員の\u{1b}[2J声を集める。\u{1b}[31m赤字\u{9b}1m。\n";
+    std::fs::write(dir.path().join("esc.txt"), text).unwrap();
+    let (r, units) = units_with_warnings(dir.path());
+    let w = warning_for(&r, "esc.txt");
+    assert!(
+        w.iter().any(|w| w.starts_with("esc.txt:2: 5 control")),
+        "{w:?}"
+    );
+    let esc: Vec<&str> = units
+        .iter()
+        .filter(|u| u["doc"] == "esc")
+        .filter_map(|u| u["text"].as_str())
+        .collect();
+    assert_eq!(
+        esc.concat(),
+        "見出し␛]0;pwned␇組合員の␛[2J声を集める。␛[31m赤字\u{FFFD}1m。"
+    );
+    let d = dir.path().to_str().unwrap();
+    let index = dir.path().join(".index");
+    let index = index.to_str().unwrap();
+    let mut outputs = vec![run(&["--corpus", d, "units"]).raw_stdout];
+    for format in ["text", "json", "csv", "html"] {
+        let r = run(&[
+            "--corpus", d, "search", "声", "--index", index, "--format", format,
+        ]);
+        assert!(r.stdout.contains("集める"), "{format}: {}", r.stdout);
+        outputs.push(r.raw_stdout);
+    }
+    for out in outputs {
+        assert!(!out.contains(&0x1b), "{}", String::from_utf8_lossy(&out));
+        assert!(!String::from_utf8_lossy(&out).contains('\u{9b}'));
+    }
+}
+
+#[test]
+fn utf16_without_bom_and_cr_line_ends_are_read_right() {
+    let dir = scratch();
+    let lines = "一行目の文。\n二行目の文。\n三行目に未加入者の話。\n";
+    let le: Vec<u8> = lines.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    std::fs::write(dir.path().join("utf16.txt"), le).unwrap();
+    std::fs::write(dir.path().join("mac.txt"), lines.replace('\n', "\r")).unwrap();
+    let (_, units) = units_with_warnings(dir.path());
+    for doc in ["utf16", "mac"] {
+        let found = units
+            .iter()
+            .find(|u| u["doc"] == doc && u["text"] == "三行目に未加入者の話。")
+            .unwrap_or_else(|| panic!("{doc}: {units:?}"));
+        assert_eq!(found["line"], 3, "{doc}");
+    }
+}
+
+#[test]
+fn a_file_name_with_a_newline_gives_one_warning_line() {
+    let dir = scratch();
+    std::fs::write(dir.path().join("two\nlines.pdf"), b"%PDF").unwrap();
+    let (r, _) = units_with_warnings(dir.path());
+    let w = warning_for(&r, "two\\nlines.pdf");
+    assert!(
+        w.iter().any(|w| w.contains(".pdf is not a supported")),
+        "{w:?}"
+    );
+    assert!(
+        !r.stderr.lines().any(|l| l.starts_with("lines.pdf")),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn a_text_without_sentence_ends_becomes_bounded_units() {
+    let dir = scratch();
+    let line = "組合員の声を集めて職場の課題を解決する、";
+    let text: String = (0..20_000).map(|i| format!("{line}{i}\n")).collect();
+    std::fs::write(dir.path().join("long.txt"), &text).unwrap();
+    let (_, units) = units_with_warnings(dir.path());
+    let long: Vec<&Value> = units.iter().filter(|u| u["doc"] == "long").collect();
+    assert!(long.len() > 100, "{}", long.len());
+    let mut line = 0;
+    for u in &long {
+        let t = u["text"].as_str().unwrap();
+        assert!(t.len() <= 6_000 + 100, "{}", t.len());
+        let l = u["line"].as_u64().unwrap();
+        assert!(l > line, "lines rise: {l} after {line}");
+        line = l;
+    }
+    // Nothing lost: the pieces hold every line's number, in order.
+    let joined: String = long.iter().map(|u| u["text"].as_str().unwrap()).collect();
+    let numbers: Vec<&str> = joined.split(line_marker()).collect();
+    assert_eq!(numbers.len(), 20_001, "every line kept");
+    // The last piece starts on the line its text comes from.
+    let last = long.last().unwrap();
+    let first_number: usize = last["text"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches(|c: char| !c.is_ascii_digit())
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .unwrap();
+    assert!(
+        last["line"].as_u64().unwrap() as usize >= first_number,
+        "{last}"
+    );
+}
+
+fn line_marker() -> &'static str {
+    "組合員の声を集めて職場の課題を解決する、"
+}
+
+#[test]
+fn survey_file_in_the_corpus_is_read_with_its_manifest_entry() {
+    let dir = scratch();
+    std::fs::write(
+        dir.path().join("answers.csv"),
+        "県本部,単組,記入者,悩んでいること\n岩手,奥州市職労,山田,新採が入らない\n",
+    )
+    .unwrap();
+    write_manifest(
+        dir.path(),
+        "[[document]]\nfile = \"answers.csv\"\norg = \"某\"\nkind = \"survey\"\n[document.table]\nbranch = [\"県本部\", \"単組\"]\npersonal = [\"記入者\"]\nquestions = [\"悩んでいること\"]\n",
+    );
+    let file = dir.path().join("answers.csv");
+    let r = run(&[
+        "--corpus",
+        dir.path().to_str().unwrap(),
+        "survey",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, Some(2));
+    assert!(
+        !r.stderr.contains("needs a [document.table]"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("tabular survey"), "{}", r.stderr);
+    assert!(!r.stdout.contains("山田") && !r.stderr.contains("山田"));
 }

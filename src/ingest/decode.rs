@@ -85,33 +85,37 @@ fn decode_text(bytes: &[u8]) -> Result<(String, &'static str, usize), DecodeErro
     Ok((best.3, best.2, best.0))
 }
 
-/// UTF-16 without a byte-order mark, as some Windows tools write it: NUL bytes are then the
-/// high halves of ASCII characters, all at odd (LE) or all at even (BE) offsets. Accepted only
-/// when that side decodes without error and yields no control characters but line ends and
-/// tabs; anything else with NUL bytes is binary.
+/// UTF-16 without a byte-order mark, as some Windows tools write it. Binary files have NUL
+/// bytes too, so it is accepted only when one byte order decodes without error into text that
+/// is almost all (≥ 95 %) what these documents are made of — ASCII, kana, kanji, full-width
+/// forms and CJK punctuation — with no control characters but line ends and tabs. The wrong
+/// order turns 一 into `N` and a line feed into 'ਊ', and fails that test.
 fn utf16_without_bom(bytes: &[u8]) -> Option<(String, &'static str, usize)> {
     if bytes.len() % 2 != 0 {
         return None;
     }
-    let nul_at = |parity: usize| {
-        bytes
-            .iter()
-            .skip(parity)
-            .step_by(2)
-            .filter(|&&b| b == 0)
-            .count()
-    };
-    let (even, odd) = (nul_at(0), nul_at(1));
-    let (encoding, name) = match (even, odd) {
-        (0, n) if n > 0 => (UTF_16LE, "UTF-16LE (no BOM)"),
-        (n, 0) if n > 0 => (UTF_16BE, "UTF-16BE (no BOM)"),
-        _ => return None,
-    };
-    let text = encoding.decode_without_bom_handling_and_without_replacement(bytes)?;
-    let plain = text
-        .chars()
-        .all(|c| !c.is_control() || matches!(c, '\n' | '\r' | '\t' | '\u{c}'));
-    plain.then(|| (text.into_owned(), name, 0))
+    [
+        (UTF_16LE, "UTF-16LE (no BOM)"),
+        (UTF_16BE, "UTF-16BE (no BOM)"),
+    ]
+    .into_iter()
+    .filter_map(|(encoding, name)| {
+        let text = encoding.decode_without_bom_handling_and_without_replacement(bytes)?;
+        let (mut usual, mut total) = (0usize, 0usize);
+        for c in text.chars() {
+            if c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\u{c}') {
+                return None;
+            }
+            total += 1;
+            usual += usize::from(matches!(c,
+                    ' '..='~' | '\n' | '\r' | '\t' | '\u{c}'
+                    | '\u{3000}'..='\u{30FF}' | '\u{4E00}'..='\u{9FFF}' | '\u{FF00}'..='\u{FFEF}'
+                    | '\u{2460}'..='\u{24FF}' | '\u{2010}'..='\u{206F}'));
+        }
+        (usual * 100 >= total * 95).then(|| (usual, text.into_owned(), name))
+    })
+    .max_by_key(|(usual, _, _)| *usual)
+    .map(|(_, text, name)| (text, name, 0))
 }
 
 /// Old Mac files end lines with CR alone; as LF (same length, so offsets hold) they count as
@@ -233,7 +237,7 @@ mod tests {
 
     #[test]
     fn utf16_without_bom_is_text_not_binary() {
-        let text = "組合 union\n未加入者 2024\n";
+        let text = "組合 union\n未加入者、２０２４年度。\n";
         let le: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
         let be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
         for (bytes, name) in [(le, "UTF-16LE (no BOM)"), (be, "UTF-16BE (no BOM)")] {

@@ -137,9 +137,9 @@ fn walk(
 /// Reads every corpus file in parallel; unreadable or undecodable files become warnings.
 pub fn load_corpus(dir: &Path, manifest: &Manifest, warnings: &Warnings) -> Vec<Document> {
     let files = corpus_files(dir, warnings);
-    let manifest_path = dir.join(manifest::MANIFEST_FILE);
+    let manifest_path = Path::new(manifest::MANIFEST_FILE);
     for problem in &manifest.problems {
-        warnings.push(Warning::new(&manifest_path, None, problem.clone()));
+        warnings.push(Warning::new(manifest_path, None, problem.clone()));
     }
     for entry in &manifest.documents {
         if manifest
@@ -155,7 +155,7 @@ pub fn load_corpus(dir: &Path, manifest: &Manifest, warnings: &Warnings) -> Vec<
             "is not in the corpus"
         };
         warnings.push(Warning::new(
-            &manifest_path,
+            manifest_path,
             None,
             format!("lists {} but it {what}", entry.file.display()),
         ));
