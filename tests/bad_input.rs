@@ -772,3 +772,11 @@ fn survey_file_in_the_corpus_is_read_with_its_manifest_entry() {
     assert!(r.stderr.contains("tabular survey"), "{}", r.stderr);
     assert!(!r.stdout.contains("山田") && !r.stderr.contains("山田"));
 }
+
+#[test]
+fn an_error_never_echoes_a_control_character() {
+    let r = run(&["search", "\u{1b}[31morg:", "--index", "/nonexistent/never"]);
+    assert_eq!(r.code, Some(2), "{}", r.stderr);
+    assert!(r.stderr.contains("invalid query"), "{}", r.stderr);
+    assert!(!r.stderr.contains('\u{1b}'), "{:?}", r.stderr);
+}

@@ -296,7 +296,13 @@ pub fn run() -> ExitCode {
         Err(failure) if failure.message.contains("Broken pipe") => ExitCode::SUCCESS,
         Err(failure) => {
             if !failure.message.is_empty() {
-                eprintln!("error: {}", failure.message);
+                // A query or file name may carry ESC and the like: shown escaped, lines kept.
+                let message: Vec<_> = failure
+                    .message
+                    .split('\n')
+                    .map(crate::warning::escape_controls)
+                    .collect();
+                eprintln!("error: {}", message.join("\n"));
             }
             ExitCode::from(failure.status)
         }

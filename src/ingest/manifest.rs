@@ -172,8 +172,13 @@ impl Manifest {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
             Err(e) => return Err(format!("{}: {e}", path.display())),
         };
+        Self::parse(&text, &path)
+    }
+
+    /// Parses manifest text; `path` names it in errors.
+    pub fn parse(text: &str, path: &Path) -> Result<Self, String> {
         let mut manifest: Manifest =
-            toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+            toml::from_str(text).map_err(|e| format!("{}: {e}", path.display()))?;
         for entry in &manifest.documents {
             if let Some(year) = &entry.year {
                 year.parse::<Years>()
