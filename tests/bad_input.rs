@@ -780,3 +780,19 @@ fn an_error_never_echoes_a_control_character() {
     assert!(r.stderr.contains("invalid query"), "{}", r.stderr);
     assert!(!r.stderr.contains('\u{1b}'), "{:?}", r.stderr);
 }
+
+#[test]
+fn a_file_over_the_size_limit_is_skipped_with_advice() {
+    let dir = scratch();
+    let file = std::fs::File::create(dir.path().join("too-big.txt")).unwrap();
+    // Sparse: no 80 MB written to disk.
+    file.set_len(kumiai::ingest::MAX_FILE_BYTES + 1).unwrap();
+    let (r, units) = units_with_warnings(dir.path());
+    let w = warning_for(&r, "too-big.txt");
+    assert!(
+        w.iter()
+            .any(|w| w.contains("over the 80 MB") && w.contains("split it")),
+        "{w:?}"
+    );
+    assert!(units.iter().all(|u| u["doc"] == REAL_DOC));
+}
