@@ -311,3 +311,39 @@ fn inline_diff_refines_morphemes_to_characters() {
         ]
     );
 }
+
+/// The heading rows of a comparison.
+fn heading_rows(c: &Comparison) -> Vec<&SentencePair> {
+    c.sentences.iter().filter(|s| s.heading).collect()
+}
+
+/// Compares JCM with `new`, checks every sentence is covered, that the only
+/// changes are the heading rows `headings` (status, old, new as printed) and
+/// the modified sentences `sentences` (the edits of each inline diff, in order),
+/// and returns the comparison.
+fn only(
+    new: &str,
+    headings: &[(Status, Option<&str>, Option<&str>)],
+    sentences: &[&[(DiffOp, &str)]],
+) -> Comparison {
+    assert_ne!(new, JCM);
+    let c = run(JCM, new);
+    assert_complete(&c, JCM, new);
+    let got: Vec<(Status, Option<&str>, Option<&str>)> = heading_rows(&c)
+        .iter()
+        .map(|s| (s.status, s.old.as_deref(), s.new.as_deref()))
+        .collect();
+    assert_eq!(got, headings);
+    for h in heading_rows(&c) {
+        assert!(h.old_index.is_none() && h.new_index.is_none(), "{h:#?}");
+        assert_eq!(h.diff.is_empty(), h.status != Status::Modified, "{h:#?}");
+    }
+    let changed: Vec<&SentencePair> = changes(&c).into_iter().filter(|s| !s.heading).collect();
+    assert!(
+        changed.iter().all(|s| s.status == Status::Modified),
+        "{changed:#?}"
+    );
+    let got: Vec<Vec<(DiffOp, &str)>> = changed.iter().map(|s| edits(s)).collect();
+    assert_eq!(got, sentences);
+    c
+}

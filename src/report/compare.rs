@@ -56,9 +56,12 @@ fn summary_path(s: &SectionSummary) -> String {
     }
 }
 
-/// 「1文→2文」 for a pair one of whose sides is two sentences: one split into
-/// two, or two merged into one.
-fn span_note(s: &SentencePair) -> Option<String> {
+/// 「見出し」 for a heading's row; 「1文→2文」 for a pair one of whose sides is
+/// two sentences: one split into two, or two merged into one.
+fn note(s: &SentencePair) -> Option<String> {
+    if s.heading {
+        return Some("見出し".to_string());
+    }
     (s.old_count > 1 || s.new_count > 1).then(|| format!("{}文→{}文", s.old_count, s.new_count))
 }
 
@@ -171,7 +174,7 @@ pub fn write_text(out: &mut impl Write, c: &Comparison, color: bool) -> io::Resu
                 if let Some(p) = &s.old_section {
                     write!(out, "  (← {})", path(p))?;
                 }
-                if let Some(n) = span_note(s) {
+                if let Some(n) = note(s) {
                     write!(out, "  ({n})")?;
                 }
                 writeln!(out)?;
@@ -250,8 +253,8 @@ pub fn write_markdown(out: &mut impl Write, c: &Comparison) -> io::Result<()> {
             .as_ref()
             .map(|p| format!(" (← {})", md(&path(p))))
             .unwrap_or_default();
-        let span = span_note(s).map(|n| format!(" ({n})")).unwrap_or_default();
-        writeln!(out, "- **{}** {body}{from}{span}", status_label(s.status))?;
+        let tag = note(s).map(|n| format!(" ({n})")).unwrap_or_default();
+        writeln!(out, "- **{}** {body}{from}{tag}", status_label(s.status))?;
     }
     Ok(())
 }
@@ -285,6 +288,7 @@ u{text-decoration-thickness:2px;background:#fff3b0}\
 .mark{color:#666}\
 details>summary{color:#666;cursor:pointer}\
 tr.moved td{background:#f3f0ff}\
+tr.head td{font-weight:bold}\
 .note{color:#666;font-size:.85em}";
 
 /// Writes the 新旧対照表. `old_label`/`new_label` head the columns (see [`Layout::labels`]).
@@ -408,10 +412,12 @@ fn row(out: &mut impl Write, p: &SentencePair, layout: Layout) -> io::Result<()>
             html(&path(from))
         ));
     }
-    if let Some(n) = span_note(p) {
+    if let Some(n) = note(p) {
         new.push_str(&format!("<br><span class=\"note\">（{n}）</span>"));
     }
-    let class = if p.status == Status::Moved {
+    let class = if p.heading {
+        " class=\"head\""
+    } else if p.status == Status::Moved {
         " class=\"moved\""
     } else {
         ""
