@@ -574,4 +574,77 @@ mod tests {
         );
         assert_eq!(row.matches("常態化している。").count(), 2, "{row}");
     }
+
+    #[test]
+    fn a_renamed_heading_is_a_row_of_its_own_in_every_format() {
+        let new = JCM.replacen("４.５ 地方活動の展開", "４.５ 地域に根ざした活動の推進", 1);
+        let analyzer = Analyzer::new(&[]).expect("analyzer");
+        let c = compare(JCM, &new, &analyzer, &CompareOptions::default());
+
+        let text = rendered(|out| write_text(out, &c, false));
+        let changed: Vec<&str> = text
+            .lines()
+            .filter(|l| {
+                l.starts_with("modified") || l.starts_with("added") || l.starts_with("removed")
+            })
+            .collect();
+        assert_eq!(
+            changed,
+            [
+                "modified   1512→1512  ４.５ [-地方-]{+地域に根ざした+}活動の[-展開-]{+推進+}  (見出し)"
+            ],
+            "{text}"
+        );
+        assert!(
+            text.contains("4.5 地方活動の展開 → 4.活動方針 > 4.5 地域に根ざした活動の推進"),
+            "{text}"
+        );
+
+        let md = rendered(|out| write_markdown(out, &c));
+        assert!(
+            md.contains("- **modified** ４.５ <del>地方</del><ins>地域に根ざした</ins>活動の<del>展開</del><ins>推進</ins> (見出し)\n"),
+            "{md}"
+        );
+
+        let html = rendered(|out| write_html(out, &c, Layout::NewOld, "改正前", "改正後"));
+        let row = html
+            .lines()
+            .find(|l| l.starts_with("<tr class=\"head\">"))
+            .expect("the heading row");
+        assert_eq!(
+            row,
+            "<tr class=\"head\"><td>４.５ <u>地域に根ざした</u>活動の<u>推進</u><br><span class=\"note\">（見出し）</span></td><td>４.５ <u>地方</u>活動の<u>展開</u></td></tr>"
+        );
+
+        let v: serde_json::Value =
+            serde_json::from_str(&rendered(|out| write_json(out, &c))).expect("JSON");
+        let rows: Vec<&serde_json::Value> = v["sentences"]
+            .as_array()
+            .expect("sentences")
+            .iter()
+            .filter(|s| s["status"] != "unchanged")
+            .collect();
+        assert_eq!(rows.len(), 1, "{rows:#?}");
+        let h = rows[0];
+        assert_eq!(
+            (&h["status"], &h["heading"]),
+            (&"modified".into(), &true.into())
+        );
+        assert_eq!(h["old"], "４.５ 地方活動の展開");
+        assert_eq!(h["new"], "４.５ 地域に根ざした活動の推進");
+        assert!(h["old_index"].is_null() && h["new_index"].is_null(), "{h}");
+        assert_eq!(
+            h["diff"][1],
+            serde_json::json!({"op": "delete", "text": "地方"})
+        );
+        assert!(
+            v["sentences"]
+                .as_array()
+                .expect("sentences")
+                .iter()
+                .filter(|s| s["status"] == "unchanged")
+                .all(|s| s.get("heading").is_none()),
+            "heading is left out of sentence rows"
+        );
+    }
 }
