@@ -1111,9 +1111,9 @@ fn summarize(
     // group of the old section before it.
     let mut group_of = [vec![0; a.sections.len()], vec![0; b.sections.len()]];
     for (g, group) in groups.iter().enumerate() {
-        for side in 0..2 {
-            for &k in &group.sections[side] {
-                group_of[side][k] = g;
+        for (of, sections) in group_of.iter_mut().zip(&group.sections) {
+            for &k in sections {
+                of[k] = g;
             }
         }
     }
@@ -1128,10 +1128,10 @@ fn summarize(
     let mut order = Vec::with_capacity(groups.len());
     for (j, old_only) in old_only_after.iter().enumerate() {
         order.extend(old_only.iter().copied());
-        if let Some(&g) = group_of[1].get(j) {
-            if groups[g].sections[1].first() == Some(&j) {
-                order.push(g);
-            }
+        if let Some(&g) = group_of[1].get(j)
+            && groups[g].sections[1].first() == Some(&j)
+        {
+            order.push(g);
         }
     }
     let mut at = vec![0; groups.len()];
