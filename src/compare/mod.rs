@@ -248,6 +248,13 @@ struct Head {
     is_unit: bool,
 }
 
+impl Head {
+    /// Its title without number.
+    fn title(&self) -> Option<String> {
+        self.path.last().map(|t| strip_number(t))
+    }
+}
+
 struct Doc<'a> {
     original: &'a str,
     units: Vec<ProseUnit>,
@@ -815,7 +822,8 @@ type HeadRows = [Vec<Vec<SentencePair>>; 2];
 /// differs only in its number is no change (３.２ → ３.３), and a heading that
 /// is also a sentence shows its change in that sentence's row. Headings
 /// correspond by the aligned section pairs: the levels of their paths, matched
-/// by title (numbers ignored) or position; the most pairs decide. Each row goes
+/// by title (numbers ignored) or position; one title first, then the most
+/// pairs decide. Each row goes
 /// before the first sentence under the heading.
 fn heading_rows(a: &Doc, b: &Doc, groups: &[Group], analyzer: &Analyzer) -> HeadRows {
     let mut votes: HashMap<(usize, usize), usize> = HashMap::new();
@@ -846,10 +854,15 @@ fn heading_rows(a: &Doc, b: &Doc, groups: &[Group], analyzer: &Analyzer) -> Head
             }
         }
     }
-    let mut votes: Vec<((usize, usize), usize)> = votes.into_iter().collect();
-    votes.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
+    // One title first: when ４.８ is dropped, its 【評価】 now under ４.７ pair
+    // ４.８ with ４.７ by position, but ４.７ is still ４.７.
+    let mut votes: Vec<(bool, usize, (usize, usize))> = votes
+        .into_iter()
+        .map(|((h, k), n)| (a.heads[h].title() == b.heads[k].title(), n, (h, k)))
+        .collect();
+    votes.sort_by(|x, y| (y.0, y.1).cmp(&(x.0, x.1)).then(x.2.cmp(&y.2)));
     let mut paired = [vec![None; a.heads.len()], vec![None; b.heads.len()]];
-    for ((h, k), _) in votes {
+    for (_, _, (h, k)) in votes {
         if paired[0][h].is_none() && paired[1][k].is_none() {
             paired[0][h] = Some(k);
             paired[1][k] = Some(h);
@@ -866,10 +879,9 @@ fn heading_rows(a: &Doc, b: &Doc, groups: &[Group], analyzer: &Analyzer) -> Head
             .map(|(n, _)| analyzer.tokenize(&n.text))
             .unwrap_or_default()
     };
-    let title = |h: &Head| h.path.last().map(|t| strip_number(t));
     for (h, x) in a.heads.iter().enumerate() {
         let y = paired[0][h].map(|k| &b.heads[k]);
-        if !shown(x) || y.is_some_and(|y| !shown(y) || title(x) == title(y)) {
+        if !shown(x) || y.is_some_and(|y| !shown(y) || x.title() == y.title()) {
             continue;
         }
         let (tx, ty) = (tokens(x), y.map(tokens).unwrap_or_default());

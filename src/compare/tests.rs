@@ -608,3 +608,16 @@ fn heading_inserted_into_a_section_is_one_added_heading_row() {
         "no new-only section"
     );
 }
+
+#[test]
+fn heading_dropped_above_its_subheadings_is_one_removed_heading_row() {
+    // ４.８'s sentences join ４.７, its 【評価】 and 【補強】 now stand under ４.７.
+    assert!(line(1795).starts_with(JCM_4_8));
+    let new = splice(1795..1796, "");
+    let c = only(&new, &[(Status::Removed, Some(JCM_4_8), None)], &[]);
+    assert_eq!(heading_rows(&c)[0].old_line, Some(1795));
+    assert!(
+        c.sections.iter().all(|s| s.new.is_some()),
+        "no old-only section"
+    );
+}
