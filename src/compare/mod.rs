@@ -542,11 +542,18 @@ fn align_sections(a: &Doc, b: &Doc, o: &CompareOptions) -> Vec<Group> {
     groups
 }
 
+/// Section Dice above which a pair's sentences are checked to be one section
+/// whatever its heading and depth: above the 0.42 of the most alike distinct
+/// sections of the bundled policies (see [`CompareOptions::carried`]).
+const CARRIED_CONTENT: f64 = 0.5;
+
 /// Greedy one-to-one section alignment, best score first: the same path wins,
 /// then title, content and parent similarity. Headings count as the same when
 /// their titles or numbers agree (parents), and two sections of one number
 /// under the same parents count as one title when they share their sentences
 /// (`o.carried` of the smaller one's): a section renamed under its number.
+/// So do two sections of any headings whose content is that alike: a
+/// heading lost, its sentences now under the heading above.
 fn match_sections(a: &Doc, b: &Doc, o: &CompareOptions) -> Vec<Option<usize>> {
     let mut scored = Vec::new();
     for (i, s) in a.sections.iter().enumerate() {
@@ -570,18 +577,20 @@ fn match_sections(a: &Doc, b: &Doc, o: &CompareOptions) -> Vec<Option<usize>> {
                 } else {
                     ((b, &t.units), (a, &s.units))
                 };
-                let title =
-                    if same_number && carried(small.0, small.1, large.0, large.1, o) >= o.carried {
-                        1.0
-                    } else {
-                        dice(&s.title, &t.title)
-                    };
+                let content = dice(&s.content, &t.content);
+                let title = if (same_number || content >= CARRIED_CONTENT)
+                    && carried(small.0, small.1, large.0, large.1, o) >= o.carried
+                {
+                    1.0
+                } else {
+                    dice(&s.title, &t.title)
+                };
                 let parents = if same_parents {
                     1.0
                 } else {
                     dice(&s.parents, &t.parents)
                 };
-                0.6 * title + 0.4 * dice(&s.content, &t.content) + 0.2 * parents
+                0.6 * title + 0.4 * content + 0.2 * parents
             };
             if score >= o.section {
                 scored.push((score, i, j));

@@ -621,3 +621,21 @@ fn heading_dropped_above_its_subheadings_is_one_removed_heading_row() {
         "no old-only section"
     );
 }
+
+#[test]
+fn heading_lost_with_sentences_under_the_heading_above_aligns_by_content() {
+    // ＜国際労働運動＞ is the first heading under ２.: no section before it to join,
+    // its sentences now stand in ２. itself, a section of another depth and title.
+    assert!(line(60).starts_with("＜国際労働運動＞"));
+    let new = splice(60..61, "");
+    let c = only(
+        &new,
+        &[(Status::Removed, Some("＜国際労働運動＞"), None)],
+        &[],
+    );
+    assert!(
+        c.sections
+            .iter()
+            .all(|s| s.old.is_some() && s.new.is_some())
+    );
+}
