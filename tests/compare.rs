@@ -225,3 +225,42 @@ fn a_split_and_a_merge_are_one_pair_each_with_a_sentence_count_in_json() {
     // One sentence fewer by the merge, one more by the split.
     assert_eq!(ids("new"), (0..n).collect::<Vec<_>>());
 }
+
+#[test]
+fn a_section_renamed_under_its_number_keeps_its_sentences_and_its_heading_is_one_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let original = std::fs::read_to_string(JCM).unwrap();
+    let edited = original
+        .replacen(
+            "４.８ 単年度収支均衡に向けた財政運営",
+            "４.８ 組織改革の具体的活動と残された課題",
+            1,
+        )
+        .replacen(
+            "支出削減・効率化に努める。",
+            "支出削減と業務の効率化に努める。",
+            1,
+        );
+    let new = dir.path().join("new.txt");
+    std::fs::write(&new, edited).unwrap();
+    let v = compare_json(Path::new(JCM), &new);
+    let changed: Vec<&serde_json::Value> = v["sentences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["status"] != "unchanged")
+        .collect();
+    assert_eq!(changed.len(), 2, "{changed:#?}");
+    let (heading, sentence) = (changed[0], changed[1]);
+    assert_eq!(heading["status"], "modified");
+    assert_eq!(heading["heading"], true);
+    assert_eq!(heading["old"], "４.８ 単年度収支均衡に向けた財政運営");
+    assert_eq!(heading["new"], "４.８ 組織改革の具体的活動と残された課題");
+    assert!(heading["diff"].as_array().is_some_and(|d| d.len() > 1));
+    assert_eq!(sentence["status"], "modified", "edited in place, not moved");
+    assert!(sentence.get("heading").is_none());
+    assert_eq!(
+        sentence["section"],
+        serde_json::json!(["4.活動方針", "4.8 組織改革の具体的活動と残された課題"])
+    );
+}

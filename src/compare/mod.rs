@@ -1,12 +1,15 @@
 //! Year-over-year comparison of two policy texts (新旧対照表).
 //!
 //! Both texts are repaired and segmented first, so line wrapping and page
-//! furniture never count as changes. Sections are aligned by heading (title
-//! without its number, so renumbered sections still pair) and content, then
-//! sentences within each pair by a monotone alignment (which also pairs one
-//! sentence with two consecutive ones when it was split or two were merged);
-//! what is left over on both sides is matched across the whole document to
-//! find moved sentences.
+//! furniture never count as changes. Sections are aligned by number (a section
+//! renamed under its number is the same section), heading (title without its
+//! number, so renumbered sections still pair) and content; a section whose
+//! heading was dropped joins the section its sentences now belong to. Then
+//! sentences within each aligned pair are aligned by a monotone alignment
+//! (which also pairs one sentence with two consecutive ones when it was split
+//! or two were merged); what is left over on both sides is matched across the
+//! whole document to find moved sentences. Headings that changed are rows of
+//! their own.
 
 mod inline;
 mod keyness;
@@ -23,7 +26,7 @@ use serde::Serialize;
 
 use crate::analyze::{Analyzer, Token};
 use crate::normalize::{Normalized, repair};
-use crate::segment::prose::{ProseUnit, segment};
+use crate::segment::prose::{ProseUnit, headings, segment};
 
 pub use keyness::Keyness;
 
@@ -43,6 +46,15 @@ pub struct CompareOptions {
     pub span_gain: f64,
     /// Minimum score (title and content similarity) for two sections to align.
     pub section: f64,
+    /// Share of a section's sentences that must have a counterpart (Dice ≥
+    /// `modified`) in another for the two to be one section: two sections of
+    /// one number (the smaller one's share), or a section left over and the
+    /// section before it, whose heading was dropped (or inserted). Sentences
+    /// tell sections apart where whole-section Dice does not: between the
+    /// distinct sections (≥ 3 sentences) of each bundled policy, section
+    /// Dice is 0.14–0.17 at the median and up to 0.42, the share 0 at the
+    /// median, ≤ 0.04 at p99 and 0.67 at most (one pair in the 金属労協 text).
+    pub carried: f64,
     /// Keyness terms below this G² are left out (3.84 is p < 0.05 at 1 d.f.).
     pub min_g2: f64,
 }
@@ -54,6 +66,7 @@ impl Default for CompareOptions {
             moved: 0.7,
             span_gain: 0.05,
             section: 0.5,
+            carried: 0.5,
             min_g2: 3.84,
         }
     }
@@ -96,24 +109,32 @@ pub struct DiffSpan {
 /// into two (or two merged into one): that is one edit, reported as one
 /// modified pair rather than a modified and an added (or removed) sentence.
 ///
+/// A pair may instead be a heading that changed (`heading`): renamed
+/// (modified), dropped (removed) or new (added), with no sentence numbers.
+///
 /// Texts are the original characters (full-width forms kept) with line
 /// breaks and page furniture removed.
 #[derive(Debug, Clone, Serialize)]
 pub struct SentencePair {
     pub status: Status,
     /// Heading path in the new text; in the old one for removed sentences.
+    /// A heading's own path ends with it.
     pub section: Vec<String>,
+    /// The sides are a heading, not sentences; serialized only when true.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub heading: bool,
     /// Where a moved sentence was.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub old_section: Option<Vec<String>>,
     /// The side's sentences joined as printed (no space between them).
     pub old: Option<String>,
     pub new: Option<String>,
-    /// 1-based lines in the original texts (of the side's first sentence).
+    /// 1-based lines in the original texts (of the side's first sentence, or
+    /// of the heading).
     pub old_line: Option<usize>,
     pub new_line: Option<usize>,
     /// 0-based sentence number in each text (the side's first sentence), so
-    /// every sentence can be traced.
+    /// every sentence can be traced; none for a heading.
     pub old_index: Option<usize>,
     pub new_index: Option<usize>,
     /// How many consecutive sentences from `old_index` the old side holds: 1,
@@ -148,7 +169,9 @@ fn is_single(n: &usize) -> bool {
     *n <= 1
 }
 
-/// Counts for one aligned section pair (or a section only one text has).
+/// Sentence counts for one aligned section pair, with the sections merged into
+/// it when a heading was dropped or inserted (or for a section only one text
+/// has). Heading rows are not counted: the paths show a rename.
 #[derive(Debug, Clone, Serialize)]
 pub struct SectionSummary {
     pub old: Option<Vec<String>>,
@@ -173,7 +196,8 @@ impl SectionSummary {
 pub struct Comparison {
     /// Every sentence of both texts exactly once (counting the
     /// `old_count`/`new_count` sentences of a side), in new-text order with
-    /// removed sentences at their old place.
+    /// removed sentences at their old place; each heading that changed just
+    /// before the first sentence under it.
     pub sentences: Vec<SentencePair>,
     /// Most changed first.
     pub sections: Vec<SectionSummary>,
@@ -204,7 +228,31 @@ struct Section {
     title: Vec<u64>,
     /// Parent titles without numbers.
     parents: Vec<u64>,
+    /// Each heading of the path: its title without number, and its number.
+    keys: Vec<(String, Option<String>)>,
+    /// The heading ([`Doc::heads`]) of each level of the path.
+    heads: Vec<usize>,
     content: Vec<u64>,
+}
+
+/// A heading: the path down to it, whatever sections lie under it.
+struct Head {
+    path: Vec<String>,
+    /// The first sentence under it.
+    first: usize,
+    /// The heading's text as printed (its map to the original) and line; none
+    /// if the segmenter's heading list does not hold it.
+    text: Option<(Normalized, usize)>,
+    /// The heading is a clause also emitted as its first sentence (see
+    /// [`segment`]): that sentence's row shows any change to it.
+    is_unit: bool,
+}
+
+impl Head {
+    /// Its title without number.
+    fn title(&self) -> Option<String> {
+        self.path.last().map(|t| strip_number(t))
+    }
 }
 
 struct Doc<'a> {
@@ -214,18 +262,22 @@ struct Doc<'a> {
     grams: Vec<Vec<u64>>,
     sections: Vec<Section>,
     section_of: Vec<usize>,
+    heads: Vec<Head>,
 }
 
 impl<'a> Doc<'a> {
     fn new(original: &'a str, analyzer: &Analyzer) -> Self {
-        let units = segment(&repair(original));
+        let repaired = repair(original);
+        let units = segment(&repaired);
         let tokens = units
             .iter()
             .map(|u| analyzer.tokenize(&u.norm.text))
             .collect();
         let grams = units.iter().map(|u| bigrams(&u.norm.text)).collect();
         let mut sections: Vec<Section> = Vec::new();
+        let mut heads: Vec<Head> = Vec::new();
         let mut index: HashMap<&[String], usize> = HashMap::new();
+        let mut head_index: HashMap<&[String], usize> = HashMap::new();
         let mut section_of = Vec::with_capacity(units.len());
         for (i, u) in units.iter().enumerate() {
             let k = *index.entry(&u.section).or_insert_with(|| {
@@ -233,11 +285,30 @@ impl<'a> Doc<'a> {
                 let (leaf, parents) = stripped
                     .split_last()
                     .map_or((&[][..], &[][..]), |(l, p)| (std::slice::from_ref(l), p));
+                let section_heads = (1..=u.section.len())
+                    .map(|d| {
+                        *head_index.entry(&u.section[..d]).or_insert_with(|| {
+                            heads.push(Head {
+                                path: u.section[..d].to_vec(),
+                                first: i,
+                                text: None,
+                                is_unit: false,
+                            });
+                            heads.len() - 1
+                        })
+                    })
+                    .collect();
                 sections.push(Section {
                     path: u.section.clone(),
                     units: Vec::new(),
                     title: bigrams(&leaf.concat()),
                     parents: bigrams(&parents.join("/")),
+                    keys: stripped
+                        .iter()
+                        .zip(&u.section)
+                        .map(|(s, t)| (s.clone(), number(t).map(str::to_string)))
+                        .collect(),
+                    heads: section_heads,
                     content: Vec::new(),
                 });
                 sections.len() - 1
@@ -253,6 +324,35 @@ impl<'a> Doc<'a> {
                 .collect();
             s.content = bigrams(&text);
         }
+        // Each heading's block: of the headings of its title, the last one at
+        // or before its first sentence (a displaced title, printed after its
+        // section, is the first one after).
+        let found = headings(&repaired);
+        for h in &mut heads {
+            let Some(title) = h.path.last() else { continue };
+            let line = units[h.first].line;
+            let at = found
+                .iter()
+                .rev()
+                .find(|(_, l, t)| t == title && *l <= line)
+                .or_else(|| found.iter().find(|(_, _, t)| t == title));
+            let block = at.and_then(|&(_, l, _)| {
+                let k = repaired.blocks.partition_point(|b| b.lines.start < l);
+                repaired
+                    .blocks
+                    .get(k)
+                    .filter(|b| b.lines.start == l && b.norm.text.ends_with(title.as_str()))
+            });
+            if let Some(b) = block {
+                // A Markdown heading's `#`s are in its block but not its title.
+                let norm = b
+                    .norm
+                    .slice(b.norm.text.len() - title.len()..b.norm.text.len());
+                h.is_unit = units[h.first].line == b.lines.start
+                    && norm.text.starts_with(&units[h.first].norm.text);
+                h.text = Some((norm, b.lines.start));
+            }
+        }
         Doc {
             original,
             units,
@@ -260,15 +360,12 @@ impl<'a> Doc<'a> {
             grams,
             sections,
             section_of,
+            heads,
         }
     }
 
     fn text(&self, i: usize) -> &str {
         &self.units[i].norm.text
-    }
-
-    fn display(&self, i: usize, r: Range<usize>) -> String {
-        display(&self.units[i].norm, self.original, r)
     }
 }
 
@@ -276,16 +373,17 @@ impl<'a> Doc<'a> {
 pub fn compare(old: &str, new: &str, analyzer: &Analyzer, options: &CompareOptions) -> Comparison {
     let a = Doc::new(old, analyzer);
     let b = Doc::new(new, analyzer);
-    let section_match = align_sections(&a, &b, options);
+    let groups = align_sections(&a, &b, options);
 
     let mut links = Vec::new();
-    for (i, j) in section_match.iter().enumerate() {
-        if let Some(j) = *j {
+    for g in &groups {
+        let [old, new] = &g.sections;
+        if !old.is_empty() && !new.is_empty() {
             align_sentences(
                 &a,
-                &a.sections[i].units,
+                &units(&a, old),
                 &b,
-                &b.sections[j].units,
+                &units(&b, new),
                 options,
                 &mut links,
             );
@@ -301,8 +399,9 @@ pub fn compare(old: &str, new: &str, analyzer: &Analyzer, options: &CompareOptio
     }
     let (old_link, new_link) = link_maps(&links, a.units.len(), b.units.len());
 
-    let sentences = order_pairs(&a, &b, &links, &old_link, &new_link);
-    let sections = summarize(&a, &b, &section_match, &sentences);
+    let heads = heading_rows(&a, &b, &groups, analyzer);
+    let sentences = order_pairs(&a, &b, &links, &old_link, &new_link, heads);
+    let sections = summarize(&a, &b, &groups, &sentences);
     let (keyness, keyness_threshold) = keyness::keyness(&a.tokens, &b.tokens, options.min_g2);
     Comparison {
         sentences,
@@ -347,18 +446,151 @@ fn strip_number(t: &str) -> String {
     NUMBER.replace(t, "").into_owned()
 }
 
+/// A heading's number (`3.2`, `(1)`, `①`) without spaces or a final dot, so
+/// `4.` and `4` are one number.
+fn number(t: &str) -> Option<&str> {
+    let n = NUMBER.find(t)?.as_str();
+    let n = n.trim_matches(|c: char| c == '#' || c.is_whitespace());
+    let n = n.trim_end_matches('.');
+    (!n.is_empty()).then_some(n)
+}
+
+/// Two headings are one when their titles (numbers ignored) or their numbers agree.
+fn same_heading(x: &(String, Option<String>), y: &(String, Option<String>)) -> bool {
+    x.0 == y.0 || x.1.is_some() && x.1 == y.1
+}
+
+/// Sections of the two texts (old, new) read as one. An aligned pair comes
+/// first on both sides; any others are sections whose heading was dropped (or
+/// inserted), so their sentences now stand in the pair's section. One side is
+/// empty for a section only one text has.
+struct Group {
+    sections: [Vec<usize>; 2],
+}
+
+/// The sentences of `sections`, in document order.
+fn units(d: &Doc, sections: &[usize]) -> Vec<usize> {
+    let mut u: Vec<usize> = sections
+        .iter()
+        .flat_map(|&k| d.sections[k].units.iter().copied())
+        .collect();
+    u.sort_unstable();
+    u
+}
+
+/// Share of sentences `xs` of `a` with a counterpart (Dice ≥ `o.modified`)
+/// among `ys` of `b`; 0 past [`MAX_CELLS`].
+fn carried(a: &Doc, xs: &[usize], b: &Doc, ys: &[usize], o: &CompareOptions) -> f64 {
+    if xs.is_empty() || xs.len() * ys.len() > MAX_CELLS {
+        return 0.0;
+    }
+    let found = xs
+        .iter()
+        .filter(|&&i| {
+            ys.iter()
+                .any(|&j| dice(&a.grams[i], &b.grams[j]) >= o.modified)
+        })
+        .count();
+    found as f64 / xs.len() as f64
+}
+
+/// Aligns the sections one to one ([`match_sections`]), then joins each
+/// section left over to the group of the section before it when the other
+/// side of that group carries its sentences (`o.carried`): a heading was
+/// dropped and its sentences now belong to the section above, or one was
+/// inserted into a section. The rest are groups of one section.
+fn align_sections(a: &Doc, b: &Doc, o: &CompareOptions) -> Vec<Group> {
+    let docs = [a, b];
+    let mut groups = Vec::new();
+    let mut group_of = [vec![None; a.sections.len()], vec![None; b.sections.len()]];
+    for (i, j) in match_sections(a, b, o).into_iter().enumerate() {
+        if let Some(j) = j {
+            group_of[0][i] = Some(groups.len());
+            group_of[1][j] = Some(groups.len());
+            groups.push(Group {
+                sections: [vec![i], vec![j]],
+            });
+        }
+    }
+    for side in 0..2 {
+        let (x, y) = (docs[side], docs[1 - side]);
+        // Sections are numbered by their first sentence, so the one before
+        // has been placed already.
+        for k in 0..x.sections.len() {
+            let xs = &x.sections[k].units;
+            let before = xs
+                .first()
+                .and_then(|u| u.checked_sub(1))
+                .and_then(|u| group_of[side][x.section_of[u]]);
+            let Some(g) = before.filter(|_| group_of[side][k].is_none()) else {
+                continue;
+            };
+            let ys = units(y, &groups[g].sections[1 - side]);
+            if carried(x, xs, y, &ys, o) >= o.carried {
+                groups[g].sections[side].push(k);
+                group_of[side][k] = Some(g);
+            }
+        }
+    }
+    for (side, of) in group_of.iter().enumerate() {
+        for (k, _) in of.iter().enumerate().filter(|(_, g)| g.is_none()) {
+            let mut sections = [Vec::new(), Vec::new()];
+            sections[side].push(k);
+            groups.push(Group { sections });
+        }
+    }
+    groups
+}
+
+/// Section Dice above which a pair's sentences are checked to be one section
+/// whatever its heading and depth: above the 0.42 of the most alike distinct
+/// sections of the bundled policies (see [`CompareOptions::carried`]).
+const CARRIED_CONTENT: f64 = 0.5;
+
 /// Greedy one-to-one section alignment, best score first: the same path wins,
-/// then title (numbers ignored) and content similarity.
-fn align_sections(a: &Doc, b: &Doc, o: &CompareOptions) -> Vec<Option<usize>> {
+/// then title, content and parent similarity. Headings count as the same when
+/// their titles or numbers agree (parents), and two sections of one number
+/// under the same parents count as one title when they share their sentences
+/// (`o.carried` of the smaller one's): a section renamed under its number.
+/// So do two sections of any headings whose content is that alike: a
+/// heading lost, its sentences now under the heading above.
+fn match_sections(a: &Doc, b: &Doc, o: &CompareOptions) -> Vec<Option<usize>> {
     let mut scored = Vec::new();
     for (i, s) in a.sections.iter().enumerate() {
         for (j, t) in b.sections.iter().enumerate() {
             let score = if s.path == t.path {
                 3.0
             } else {
-                0.6 * dice(&s.title, &t.title)
-                    + 0.4 * dice(&s.content, &t.content)
-                    + 0.2 * dice(&s.parents, &t.parents)
+                let (sk, tk) = (&s.keys, &t.keys);
+                let same_parents = sk.len() == tk.len()
+                    && sk
+                        .iter()
+                        .zip(tk)
+                        .rev()
+                        .skip(1)
+                        .all(|(x, y)| same_heading(x, y));
+                let same_number = same_parents
+                    && sk.last().is_some_and(|x| x.1.is_some())
+                    && sk.last().map(|x| &x.1) == tk.last().map(|y| &y.1);
+                let (small, large) = if s.units.len() <= t.units.len() {
+                    ((a, &s.units), (b, &t.units))
+                } else {
+                    ((b, &t.units), (a, &s.units))
+                };
+                let content = dice(&s.content, &t.content);
+                let title = if (same_number || content >= CARRIED_CONTENT)
+                    && carried(small.0, small.1, large.0, large.1, o) >= o.carried
+                {
+                    1.0
+                } else {
+                    dice(&s.title, &t.title)
+                };
+                let parents = if same_parents {
+                    1.0
+                } else {
+                    dice(&s.parents, &t.parents)
+                };
+                0.6 * title + 0.4 * content + 0.2 * parents
             };
             if score >= o.section {
                 scored.push((score, i, j));
@@ -590,20 +822,122 @@ fn find_moves(
     pairs
 }
 
+/// Heading rows to place before the row holding a given sentence: of the old
+/// text (dropped headings) and of the new one.
+type HeadRows = [Vec<Vec<SentencePair>>; 2];
+
+/// Rows for the headings that changed: renamed (modified, with the inline diff
+/// of the heading as printed), dropped (removed) and new (added). A title that
+/// differs only in its number is no change (３.２ → ３.３), and a heading that
+/// is also a sentence shows its change in that sentence's row. Headings
+/// correspond by the aligned section pairs: the levels of their paths, matched
+/// by title (numbers ignored) or position; one title first, then the most
+/// pairs decide. Each row goes
+/// before the first sentence under the heading.
+fn heading_rows(a: &Doc, b: &Doc, groups: &[Group], analyzer: &Analyzer) -> HeadRows {
+    let mut votes: HashMap<(usize, usize), usize> = HashMap::new();
+    for g in groups {
+        let (Some(&i), Some(&j)) = (g.sections[0].first(), g.sections[1].first()) else {
+            continue;
+        };
+        let (s, t) = (&a.sections[i], &b.sections[j]);
+        let xs: Vec<&str> = s.keys.iter().map(|k| k.0.as_str()).collect();
+        let ys: Vec<&str> = t.keys.iter().map(|k| k.0.as_str()).collect();
+        for op in similar::capture_diff_slices(similar::Algorithm::Myers, &xs, &ys) {
+            let (x, y, len) = match op {
+                similar::DiffOp::Equal {
+                    old_index,
+                    new_index,
+                    len,
+                } => (old_index, new_index, len),
+                similar::DiffOp::Replace {
+                    old_index,
+                    old_len,
+                    new_index,
+                    new_len,
+                } if old_len == new_len => (old_index, new_index, old_len),
+                _ => continue,
+            };
+            for k in 0..len {
+                *votes.entry((s.heads[x + k], t.heads[y + k])).or_default() += 1;
+            }
+        }
+    }
+    // One title first: when ４.８ is dropped, its 【評価】 now under ４.７ pair
+    // ４.８ with ４.７ by position, but ４.７ is still ４.７.
+    let mut votes: Vec<(bool, usize, (usize, usize))> = votes
+        .into_iter()
+        .map(|((h, k), n)| (a.heads[h].title() == b.heads[k].title(), n, (h, k)))
+        .collect();
+    votes.sort_by(|x, y| (y.0, y.1).cmp(&(x.0, x.1)).then(x.2.cmp(&y.2)));
+    let mut paired = [vec![None; a.heads.len()], vec![None; b.heads.len()]];
+    for (_, _, (h, k)) in votes {
+        if paired[0][h].is_none() && paired[1][k].is_none() {
+            paired[0][h] = Some(k);
+            paired[1][k] = Some(h);
+        }
+    }
+    let mut rows: HeadRows = [
+        vec![Vec::new(); a.units.len()],
+        vec![Vec::new(); b.units.len()],
+    ];
+    let shown = |h: &Head| h.text.is_some() && !h.is_unit;
+    let tokens = |h: &Head| {
+        h.text
+            .as_ref()
+            .map(|(n, _)| analyzer.tokenize(&n.text))
+            .unwrap_or_default()
+    };
+    for (h, x) in a.heads.iter().enumerate() {
+        let y = paired[0][h].map(|k| &b.heads[k]);
+        if !shown(x) || y.is_some_and(|y| !shown(y) || x.title() == y.title()) {
+            continue;
+        }
+        let (tx, ty) = (tokens(x), y.map(tokens).unwrap_or_default());
+        let row = heading_pair(a, Some((x, &tx)), b, y.map(|y| (y, &ty[..])));
+        match y {
+            Some(y) => rows[1][y.first].push(row),
+            None => rows[0][x.first].push(row),
+        }
+    }
+    for (k, y) in b.heads.iter().enumerate() {
+        if paired[1][k].is_none() && shown(y) {
+            let ty = tokens(y);
+            rows[1][y.first].push(heading_pair(a, None, b, Some((y, &ty))));
+        }
+    }
+    // Parents before children where several start at one sentence.
+    for r in rows.iter_mut().flatten() {
+        r.sort_by_key(|p| p.section.len());
+    }
+    rows
+}
+
 /// New-text order; each removed sentence goes just before the new sentence
-/// that follows it in the old text.
+/// that follows it in the old text, and heading rows just before the row
+/// holding the first sentence under them.
 fn order_pairs(
     a: &Doc,
     b: &Doc,
     links: &[Link],
     old_link: &[Option<usize>],
     new_link: &[Option<usize>],
+    mut heads: HeadRows,
 ) -> Vec<SentencePair> {
+    fn emit(out: &mut Vec<SentencePair>, heads: &mut HeadRows, p: SentencePair) {
+        for i in p.old_sentences() {
+            out.append(&mut heads[0][i]);
+        }
+        for j in p.new_sentences() {
+            out.append(&mut heads[1][j]);
+        }
+        out.push(p);
+    }
     let mut out = Vec::with_capacity(a.units.len().max(b.units.len()));
     let mut next_old = 0;
-    let flush = |out: &mut Vec<SentencePair>, from: usize, to: usize| {
+    let flush = |out: &mut Vec<SentencePair>, heads: &mut HeadRows, from: usize, to: usize| {
         for i in (from..to).filter(|&i| old_link[i].is_none()) {
-            out.push(pair(a, i..i + 1, b, 0..0, false));
+            emit(out, heads, pair(a, i..i + 1, b, 0..0, false));
         }
     };
     for (j, k) in new_link.iter().enumerate() {
@@ -612,57 +946,67 @@ fn order_pairs(
             Some(l) if l.new.start != j => {}
             Some(l) => {
                 if !l.moved && l.old.start >= next_old {
-                    flush(&mut out, next_old, l.old.start);
+                    flush(&mut out, &mut heads, next_old, l.old.start);
                     next_old = l.old.end;
                 }
-                out.push(pair(a, l.old.clone(), b, l.new.clone(), l.moved));
+                let p = pair(a, l.old.clone(), b, l.new.clone(), l.moved);
+                emit(&mut out, &mut heads, p);
             }
-            None => out.push(pair(a, 0..0, b, j..j + 1, false)),
+            None => emit(&mut out, &mut heads, pair(a, 0..0, b, j..j + 1, false)),
         }
     }
-    flush(&mut out, next_old, a.units.len());
+    flush(&mut out, &mut heads, next_old, a.units.len());
     out
 }
 
-/// Consecutive sentences of one text read as one: a side of a pair.
-struct Side<'d, 'a> {
-    doc: &'d Doc<'a>,
-    units: Range<usize>,
+/// Consecutive sentences of one text read as one, or a heading: a side of a pair.
+struct Side<'d> {
+    original: &'d str,
+    /// The normalized texts with their morphemes.
+    parts: Vec<(&'d Normalized, &'d [Token])>,
     /// The normalized texts joined.
     text: String,
 }
 
-impl<'d, 'a> Side<'d, 'a> {
-    fn new(doc: &'d Doc<'a>, units: Range<usize>) -> Self {
-        let text = units.clone().map(|i| doc.text(i)).collect();
-        Side { doc, units, text }
+impl<'d> Side<'d> {
+    fn new(original: &'d str, parts: Vec<(&'d Normalized, &'d [Token])>) -> Self {
+        let text = parts.iter().map(|(n, _)| n.text.as_str()).collect();
+        Side {
+            original,
+            parts,
+            text,
+        }
     }
 
-    /// Each sentence with where its text starts in the joined text.
-    fn parts(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
-        self.units.clone().scan(0, |at, i| {
+    fn sentences(doc: &'d Doc, units: Range<usize>) -> Self {
+        let parts = units
+            .map(|i| (&doc.units[i].norm, &doc.tokens[i][..]))
+            .collect();
+        Side::new(doc.original, parts)
+    }
+
+    /// Each part with where its text starts in the joined text.
+    fn parts(&self) -> impl Iterator<Item = (&'d Normalized, &'d [Token], usize)> + '_ {
+        self.parts.iter().scan(0, |at, &(n, t)| {
             let start = *at;
-            *at += self.doc.text(i).len();
-            Some((i, start))
+            *at += n.text.len();
+            Some((n, t, start))
         })
     }
 
     /// Byte ranges of the morphemes in the joined text.
     fn tokens(&self) -> impl Iterator<Item = Range<usize>> + '_ {
-        self.parts().flat_map(|(i, at)| {
-            self.doc.tokens[i]
-                .iter()
-                .map(move |t| t.start + at..t.end + at)
-        })
+        self.parts()
+            .flat_map(|(_, t, at)| t.iter().map(move |t| t.start + at..t.end + at))
     }
 
     /// The original characters behind range `r` of the joined text.
     fn display(&self, r: Range<usize>) -> String {
         self.parts()
-            .filter_map(|(i, at)| {
-                let end = at + self.doc.text(i).len();
+            .filter_map(|(n, _, at)| {
+                let end = at + n.text.len();
                 let (s, e) = (r.start.max(at), r.end.min(end));
-                (s < e).then(|| self.doc.display(i, s - at..e - at))
+                (s < e).then(|| display(n, self.original, s - at..e - at))
             })
             .collect()
     }
@@ -670,22 +1014,16 @@ impl<'d, 'a> Side<'d, 'a> {
     fn display_all(&self) -> String {
         self.display(0..self.text.len())
     }
-
-    fn grams(&self) -> Cow<'d, [u64]> {
-        if self.units.len() == 1 {
-            Cow::Borrowed(&self.doc.grams[self.units.start])
-        } else {
-            Cow::Owned(bigrams(&self.text))
-        }
-    }
 }
 
-/// The pair of old sentences `old` and new sentences `new` (empty when the
-/// sentence is only in the other text).
-fn pair(a: &Doc, old: Range<usize>, b: &Doc, new: Range<usize>, moved: bool) -> SentencePair {
-    let x = (!old.is_empty()).then(|| Side::new(a, old.clone()));
-    let y = (!new.is_empty()).then(|| Side::new(b, new.clone()));
-    let (status, similarity, diff) = match (&x, &y) {
+/// Status, similarity and inline diff of a pair of sides (either may be missing).
+fn compare_sides<'g>(
+    x: Option<&Side>,
+    y: Option<&Side>,
+    grams: impl FnOnce(&Side, &Side) -> (Cow<'g, [u64]>, Cow<'g, [u64]>),
+    moved: bool,
+) -> (Status, f64, Vec<DiffSpan>) {
+    match (x, y) {
         (Some(x), Some(y)) => {
             let same = x.text == y.text;
             let status = match (moved, same) {
@@ -694,11 +1032,34 @@ fn pair(a: &Doc, old: Range<usize>, b: &Doc, new: Range<usize>, moved: bool) -> 
                 (false, false) => Status::Modified,
             };
             let diff = if same { Vec::new() } else { inline::diff(x, y) };
-            (status, dice(&x.grams(), &y.grams()), diff)
+            let (gx, gy) = grams(x, y);
+            (status, dice(&gx, &gy), diff)
         }
         (Some(_), None) => (Status::Removed, 0.0, Vec::new()),
         _ => (Status::Added, 0.0, Vec::new()),
-    };
+    }
+}
+
+/// Bigrams of consecutive sentences `units` read as one.
+fn side_grams<'d>(d: &'d Doc, units: Range<usize>) -> Cow<'d, [u64]> {
+    if units.len() == 1 {
+        Cow::Borrowed(&d.grams[units.start])
+    } else {
+        Cow::Owned(bigrams(&units.map(|i| d.text(i)).collect::<String>()))
+    }
+}
+
+/// The pair of old sentences `old` and new sentences `new` (empty when the
+/// sentence is only in the other text).
+fn pair(a: &Doc, old: Range<usize>, b: &Doc, new: Range<usize>, moved: bool) -> SentencePair {
+    let x = (!old.is_empty()).then(|| Side::sentences(a, old.clone()));
+    let y = (!new.is_empty()).then(|| Side::sentences(b, new.clone()));
+    let (status, similarity, diff) = compare_sides(
+        x.as_ref(),
+        y.as_ref(),
+        |_, _| (side_grams(a, old.clone()), side_grams(b, new.clone())),
+        moved,
+    );
     let first_old = (!old.is_empty()).then_some(old.start);
     let first_new = (!new.is_empty()).then_some(new.start);
     let section = match (first_new, first_old) {
@@ -709,6 +1070,7 @@ fn pair(a: &Doc, old: Range<usize>, b: &Doc, new: Range<usize>, moved: bool) -> 
     SentencePair {
         status,
         section,
+        heading: false,
         old_section: first_old
             .filter(|_| moved)
             .map(|i| a.units[i].section.clone()),
@@ -725,63 +1087,108 @@ fn pair(a: &Doc, old: Range<usize>, b: &Doc, new: Range<usize>, moved: bool) -> 
     }
 }
 
+/// The row of a heading of the old text, the new one or both (a heading
+/// without its text is no side), with the heading's morphemes.
+fn heading_pair(
+    a: &Doc,
+    old: Option<(&Head, &[Token])>,
+    b: &Doc,
+    new: Option<(&Head, &[Token])>,
+) -> SentencePair {
+    fn side<'d>(d: &'d Doc, h: Option<(&'d Head, &'d [Token])>) -> Option<(Side<'d>, usize)> {
+        let (h, t) = h?;
+        let (n, line) = h.text.as_ref()?;
+        Some((Side::new(d.original, vec![(n, t)]), *line))
+    }
+    let (x, y) = (side(a, old), side(b, new));
+    let (status, similarity, diff) = compare_sides(
+        x.as_ref().map(|x| &x.0),
+        y.as_ref().map(|y| &y.0),
+        |x, y| (bigrams(&x.text).into(), bigrams(&y.text).into()),
+        false,
+    );
+    SentencePair {
+        status,
+        section: new.or(old).map(|(h, _)| h.path.clone()).unwrap_or_default(),
+        heading: true,
+        old_section: None,
+        old: x.as_ref().map(|x| x.0.display_all()),
+        new: y.as_ref().map(|y| y.0.display_all()),
+        old_line: x.as_ref().map(|x| x.1),
+        new_line: y.as_ref().map(|y| y.1),
+        old_index: None,
+        new_index: None,
+        old_count: 0,
+        new_count: 0,
+        similarity,
+        diff,
+    }
+}
+
+/// Per-group sentence counts, most changed first (document order among equals).
 fn summarize(
     a: &Doc,
     b: &Doc,
-    section_match: &[Option<usize>],
+    groups: &[Group],
     sentences: &[SentencePair],
 ) -> Vec<SectionSummary> {
-    let mut sums = Vec::new();
-    let mut of_old = vec![0; a.sections.len()];
-    let mut of_new = vec![usize::MAX; b.sections.len()];
-    let blank = |old: Option<&Section>, new: Option<&Section>| SectionSummary {
-        old: old.map(|s| s.path.clone()),
-        new: new.map(|s| s.path.clone()),
-        unchanged: 0,
-        modified: 0,
-        added: 0,
-        removed: 0,
-        moved: 0,
-        similarity: match (old, new) {
-            (Some(s), Some(t)) => dice(&s.content, &t.content),
-            _ => 0.0,
-        },
-    };
-    // Document order: new sections, with old-only ones after their predecessor.
-    let mut old_at_new: Vec<Vec<usize>> = vec![Vec::new(); b.sections.len() + 1];
-    let mut last_new = 0;
-    for (i, m) in section_match.iter().enumerate() {
-        match m {
-            Some(j) => last_new = j + 1,
-            None => old_at_new[last_new].push(i),
+    // Document order: the groups of new sections, each old-only one after the
+    // group of the old section before it.
+    let mut group_of = [vec![0; a.sections.len()], vec![0; b.sections.len()]];
+    for (g, group) in groups.iter().enumerate() {
+        for (of, sections) in group_of.iter_mut().zip(&group.sections) {
+            for &k in sections {
+                of[k] = g;
+            }
         }
     }
-    let new_of: HashMap<usize, usize> = section_match
+    let mut old_only_after: Vec<Vec<usize>> = vec![Vec::new(); b.sections.len() + 1];
+    let mut last_new = 0;
+    for &g in &group_of[0] {
+        match groups[g].sections[1].first() {
+            Some(&j) => last_new = j + 1,
+            None => old_only_after[last_new].push(g),
+        }
+    }
+    let mut order = Vec::with_capacity(groups.len());
+    for (j, old_only) in old_only_after.iter().enumerate() {
+        order.extend(old_only.iter().copied());
+        if let Some(&g) = group_of[1].get(j)
+            && groups[g].sections[1].first() == Some(&j)
+        {
+            order.push(g);
+        }
+    }
+    let mut at = vec![0; groups.len()];
+    let mut sums: Vec<SectionSummary> = order
         .iter()
         .enumerate()
-        .filter_map(|(i, m)| m.map(|j| (j, i)))
-        .collect();
-    for j in 0..=b.sections.len() {
-        for &i in &old_at_new[j] {
-            of_old[i] = sums.len();
-            sums.push(blank(Some(&a.sections[i]), None));
-        }
-        if j < b.sections.len() {
-            let old = new_of.get(&j).copied();
-            if let Some(i) = old {
-                of_old[i] = sums.len();
+        .map(|(n, &g)| {
+            at[g] = n;
+            let [old, new] = &groups[g].sections;
+            SectionSummary {
+                old: old.first().map(|&i| a.sections[i].path.clone()),
+                new: new.first().map(|&j| b.sections[j].path.clone()),
+                unchanged: 0,
+                modified: 0,
+                added: 0,
+                removed: 0,
+                moved: 0,
+                similarity: if old.is_empty() || new.is_empty() {
+                    0.0
+                } else {
+                    dice(&content(a, old), &content(b, new))
+                },
             }
-            of_new[j] = sums.len();
-            sums.push(blank(old.map(|i| &a.sections[i]), Some(&b.sections[j])));
-        }
-    }
+        })
+        .collect();
     for s in sentences {
-        let k = match (s.new_index, s.old_index) {
-            (Some(j), _) => of_new[b.section_of[j]],
-            (None, Some(i)) => of_old[a.section_of[i]],
+        let g = match (s.new_index, s.old_index) {
+            (Some(j), _) => group_of[1][b.section_of[j]],
+            (None, Some(i)) => group_of[0][a.section_of[i]],
             (None, None) => continue,
         };
-        let sum = &mut sums[k];
+        let sum = &mut sums[at[g]];
         match s.status {
             Status::Unchanged => sum.unchanged += 1,
             Status::Modified => sum.modified += 1,
@@ -797,6 +1204,19 @@ fn summarize(
             .then(y.changes().cmp(&x.changes()))
     });
     sums
+}
+
+/// Bigrams of the text of `sections` (one section's are at hand).
+fn content<'d>(d: &'d Doc, sections: &[usize]) -> Cow<'d, [u64]> {
+    match sections {
+        [k] => Cow::Borrowed(&d.sections[*k].content),
+        _ => Cow::Owned(bigrams(
+            &units(d, sections)
+                .into_iter()
+                .map(|i| d.text(i))
+                .collect::<String>(),
+        )),
+    }
 }
 
 /// Sorted, deduplicated character bigrams (unigram for a one-char text),

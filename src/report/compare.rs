@@ -56,9 +56,12 @@ fn summary_path(s: &SectionSummary) -> String {
     }
 }
 
-/// 「1文→2文」 for a pair one of whose sides is two sentences: one split into
-/// two, or two merged into one.
-fn span_note(s: &SentencePair) -> Option<String> {
+/// 「見出し」 for a heading's row; 「1文→2文」 for a pair one of whose sides is
+/// two sentences: one split into two, or two merged into one.
+fn note(s: &SentencePair) -> Option<String> {
+    if s.heading {
+        return Some("見出し".to_string());
+    }
     (s.old_count > 1 || s.new_count > 1).then(|| format!("{}文→{}文", s.old_count, s.new_count))
 }
 
@@ -171,7 +174,7 @@ pub fn write_text(out: &mut impl Write, c: &Comparison, color: bool) -> io::Resu
                 if let Some(p) = &s.old_section {
                     write!(out, "  (← {})", path(p))?;
                 }
-                if let Some(n) = span_note(s) {
+                if let Some(n) = note(s) {
                     write!(out, "  ({n})")?;
                 }
                 writeln!(out)?;
@@ -250,8 +253,8 @@ pub fn write_markdown(out: &mut impl Write, c: &Comparison) -> io::Result<()> {
             .as_ref()
             .map(|p| format!(" (← {})", md(&path(p))))
             .unwrap_or_default();
-        let span = span_note(s).map(|n| format!(" ({n})")).unwrap_or_default();
-        writeln!(out, "- **{}** {body}{from}{span}", status_label(s.status))?;
+        let tag = note(s).map(|n| format!(" ({n})")).unwrap_or_default();
+        writeln!(out, "- **{}** {body}{from}{tag}", status_label(s.status))?;
     }
     Ok(())
 }
@@ -285,6 +288,7 @@ u{text-decoration-thickness:2px;background:#fff3b0}\
 .mark{color:#666}\
 details>summary{color:#666;cursor:pointer}\
 tr.moved td{background:#f3f0ff}\
+tr.head td{font-weight:bold}\
 .note{color:#666;font-size:.85em}";
 
 /// Writes the 新旧対照表. `old_label`/`new_label` head the columns (see [`Layout::labels`]).
@@ -408,10 +412,12 @@ fn row(out: &mut impl Write, p: &SentencePair, layout: Layout) -> io::Result<()>
             html(&path(from))
         ));
     }
-    if let Some(n) = span_note(p) {
+    if let Some(n) = note(p) {
         new.push_str(&format!("<br><span class=\"note\">（{n}）</span>"));
     }
-    let class = if p.status == Status::Moved {
+    let class = if p.heading {
+        " class=\"head\""
+    } else if p.status == Status::Moved {
         " class=\"moved\""
     } else {
         ""
@@ -567,5 +573,78 @@ mod tests {
             "{row}"
         );
         assert_eq!(row.matches("常態化している。").count(), 2, "{row}");
+    }
+
+    #[test]
+    fn a_renamed_heading_is_a_row_of_its_own_in_every_format() {
+        let new = JCM.replacen("４.５ 地方活動の展開", "４.５ 地域に根ざした活動の推進", 1);
+        let analyzer = Analyzer::new(&[]).expect("analyzer");
+        let c = compare(JCM, &new, &analyzer, &CompareOptions::default());
+
+        let text = rendered(|out| write_text(out, &c, false));
+        let changed: Vec<&str> = text
+            .lines()
+            .filter(|l| {
+                l.starts_with("modified") || l.starts_with("added") || l.starts_with("removed")
+            })
+            .collect();
+        assert_eq!(
+            changed,
+            [
+                "modified   1512→1512  ４.５ [-地方-]{+地域に根ざした+}活動の[-展開-]{+推進+}  (見出し)"
+            ],
+            "{text}"
+        );
+        assert!(
+            text.contains("4.5 地方活動の展開 → 4.活動方針 > 4.5 地域に根ざした活動の推進"),
+            "{text}"
+        );
+
+        let md = rendered(|out| write_markdown(out, &c));
+        assert!(
+            md.contains("- **modified** ４.５ <del>地方</del><ins>地域に根ざした</ins>活動の<del>展開</del><ins>推進</ins> (見出し)\n"),
+            "{md}"
+        );
+
+        let html = rendered(|out| write_html(out, &c, Layout::NewOld, "改正前", "改正後"));
+        let row = html
+            .lines()
+            .find(|l| l.starts_with("<tr class=\"head\">"))
+            .expect("the heading row");
+        assert_eq!(
+            row,
+            "<tr class=\"head\"><td>４.５ <u>地域に根ざした</u>活動の<u>推進</u><br><span class=\"note\">（見出し）</span></td><td>４.５ <u>地方</u>活動の<u>展開</u></td></tr>"
+        );
+
+        let v: serde_json::Value =
+            serde_json::from_str(&rendered(|out| write_json(out, &c))).expect("JSON");
+        let rows: Vec<&serde_json::Value> = v["sentences"]
+            .as_array()
+            .expect("sentences")
+            .iter()
+            .filter(|s| s["status"] != "unchanged")
+            .collect();
+        assert_eq!(rows.len(), 1, "{rows:#?}");
+        let h = rows[0];
+        assert_eq!(
+            (&h["status"], &h["heading"]),
+            (&"modified".into(), &true.into())
+        );
+        assert_eq!(h["old"], "４.５ 地方活動の展開");
+        assert_eq!(h["new"], "４.５ 地域に根ざした活動の推進");
+        assert!(h["old_index"].is_null() && h["new_index"].is_null(), "{h}");
+        assert_eq!(
+            h["diff"][1],
+            serde_json::json!({"op": "delete", "text": "地方"})
+        );
+        assert!(
+            v["sentences"]
+                .as_array()
+                .expect("sentences")
+                .iter()
+                .filter(|s| s["status"] == "unchanged")
+                .all(|s| s.get("heading").is_none()),
+            "heading is left out of sentence rows"
+        );
     }
 }
