@@ -53,13 +53,15 @@ def fold(text):
 
 
 def wakati(texts):
-    """Each text as mecab morphemes (one mecab process for all of them)."""
-    joined = "\n".join(fold(t).replace("\n", " ") for t in texts) + "\n"
-    out = subprocess.run(
-        ["mecab", "-Owakati"], input=joined, capture_output=True, text=True, check=True
-    ).stdout
-    rows = out.split("\n")[: len(texts)]
-    return [[w for w in r.split() if any(c.isalnum() for c in w)] for r in rows]
+    """Each text as mecab morphemes (line by line: mecab cuts very long lines)."""
+    out = []
+    for text in texts:
+        lines = fold(text).replace("\r", "").split("\n")
+        res = subprocess.run(["mecab", "-Owakati"], input=("\n".join(lines) + "\n").encode(),
+                             capture_output=True, check=True).stdout
+        words = res.decode("utf-8", errors="replace").split()
+        out.append([w for w in words if any(c.isalnum() for c in w)])
+    return out
 
 
 class BM25:
