@@ -1124,3 +1124,32 @@ fn a_new_user_dictionary_rebuilds_the_index() {
     let r = fx.search("未加入者", &[]);
     assert!(r.stderr.contains("rebuilding"), "{}", r.stderr);
 }
+
+/// Issue 9: open-ended year ranges (the year error message itself suggests `year:2024..`) and
+/// absurd limits used to panic inside tantivy.
+#[test]
+fn open_ended_years_and_huge_limits_work() {
+    let fx = Fx::new();
+    let from = fx.hits("year:2024.. 組合", &[]);
+    let to = fx.hits("year:..2024 組合", &[]);
+    assert!(docs(&from).contains("jcm-2025") && docs(&from).contains("rengo-kanagawa-2024"));
+    assert!(!docs(&to).contains("jcm-2025"), "{:?}", docs(&to));
+    assert!(docs(&to).contains("rengo-kanagawa-2024"));
+    for h in &from {
+        assert!(year_span(h).1 >= 2024, "{h}");
+    }
+    let all = fx.hits("year:2024..", &[]);
+    assert!(all.len() > from.len());
+
+    let themes = fx.run("themes", &["--query", "year:2024..", "--format", "json"], None);
+    assert!(themes.code == 0 || themes.code == 1, "{}", themes.stderr);
+    assert!(!themes.stderr.contains("panicked"), "{}", themes.stderr);
+
+    for limit in ["4611686018427387904", &usize::MAX.to_string()] {
+        let r = fx.search("組合", &["--limit", limit, "--offset", limit]);
+        assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+        let r = fx.search("組合", &["--limit", limit, "--format", "json"]);
+        assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+        assert!(r.stdout.contains("組合"));
+    }
+}
