@@ -49,10 +49,23 @@ pub struct Morph {
     pub surface: String,
     /// 原形 (忙しく → 忙しい, 取り組ん → 取り組む); the surface when the dictionary has none.
     pub base: String,
-    /// A particle or auxiliary (の, を, ない): no part of a compound on its own.
-    pub function_word: bool,
+    pub role: Role,
     /// A verb, adjective or auxiliary: the surface may differ from the base form.
     pub inflects: bool,
+    /// A noun (名詞).
+    pub noun: bool,
+}
+
+/// What a morpheme contributes to the meaning of a compound or phrase.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Content,
+    /// 接頭詞 (非 of 非正規): belongs to the morpheme after it.
+    Prefix,
+    /// 接尾 (者 of 労働者, 員 of 組合員): belongs to the morpheme before it.
+    Suffix,
+    /// Particles, auxiliaries and dependent words (の, を, ない, ている's いる).
+    Function,
 }
 
 /// The content morphemes of `text` (symbols and punctuation dropped but counted in positions).
@@ -66,8 +79,14 @@ pub fn morphs(analyzer: &Analyzer, text: &str) -> Vec<Morph> {
             position,
             surface: fold(&m.surface),
             base: fold(m.base_form()),
-            function_word: matches!(m.pos.as_ref(), "助詞" | "助動詞"),
+            role: match (m.pos.as_ref(), m.pos_detail.as_ref()) {
+                ("助詞" | "助動詞", _) | (_, "非自立") => Role::Function,
+                ("接頭詞", _) => Role::Prefix,
+                (_, "接尾") => Role::Suffix,
+                _ => Role::Content,
+            },
             inflects: matches!(m.pos.as_ref(), "動詞" | "形容詞" | "助動詞"),
+            noun: m.pos == "名詞",
             range: m.range,
         })
         .collect()

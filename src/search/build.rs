@@ -13,7 +13,8 @@ use tantivy::{Term, query::EmptyQuery};
 
 use super::query::{Expr, Filter, Occur};
 use super::{MatchType, Synonyms, forward};
-use crate::index::{self, KumiaiIndex, tokenizers, tokenizers::Morph};
+use crate::index::tokenizers::{self, Morph, Role};
+use crate::index::{self, KumiaiIndex};
 
 /// Weights of the ways a word matches, tuned on `benches/relevance` (scripts/relevance.py):
 /// the word's morphemes as typed outrank its base form, which outranks the word found inside
@@ -59,8 +60,9 @@ pub(super) struct Leaf {
     /// Quoted: matched exactly, without base forms, parts or synonyms.
     phrase: bool,
     morphs: Vec<Morph>,
-    /// Base forms of its content morphemes of two or more characters, if it has several.
-    parts: Vec<String>,
+    /// Its parts, if it has several: each content morpheme with its prefixes and suffixes
+    /// (非正規労働者 → 非正規, 労働者), as base forms at their positions.
+    parts: Vec<Vec<(usize, String)>>,
     /// Expansions, each analysed.
     synonyms: Vec<Vec<Morph>>,
 }
@@ -83,7 +85,7 @@ impl Leaf {
         };
         let bases = |ms: &[Morph], field| {
             if Self::inflects(ms) {
-                phrase(field, ms.iter().map(|m| (m.position, m.base.as_str())))
+                sloppy(field, &core(ms))
             } else {
                 None
             }
@@ -100,13 +102,14 @@ impl Leaf {
         if let Some(q) = bases(&self.morphs, level.base) {
             out.push((MatchType::Base, boost(q, BASE)));
         }
-        if !self.parts.is_empty() {
-            let any = self
-                .parts
-                .iter()
-                .map(|p| (TOccur::Should, Box::new(term(level.base, p)) as Box<dyn Query>))
-                .collect();
-            out.push((MatchType::Part, boost(Box::new(BooleanQuery::new(any)), PART)));
+        let parts: Vec<(TOccur, Box<dyn Query>)> = self
+            .parts
+            .iter()
+            .filter_map(|p| phrase(level.base, p.iter().map(|(i, b)| (*i, b.as_str()))))
+            .map(|q| (TOccur::Should, q))
+            .collect();
+        if !parts.is_empty() {
+            out.push((MatchType::Part, boost(Box::new(BooleanQuery::new(parts)), PART)));
         }
         // By morphemes only, never as a substring: 手不足 (of 人手不足) is not in 担い手不足.
         let synonyms: Vec<(TOccur, Box<dyn Query>)> = self
@@ -134,7 +137,7 @@ impl Leaf {
         out.extend(
             self.parts
                 .iter()
-                .map(|p| super::HighlightTerm::base(p.clone())),
+                .map(|p| super::HighlightTerm::base(p.iter().map(|(_, b)| b.clone()).collect())),
         );
         out.extend(
             self.synonyms
@@ -143,6 +146,74 @@ impl Leaf {
         );
         out
     }
+}
+
+/// The meaningful morphemes of a word (no particles or auxiliaries), as base forms at their
+/// positions: 伝わらない → 伝わる, 未加入者が増えている → 未加入者 … 増える.
+pub(super) fn core(morphs: &[Morph]) -> Vec<(usize, String)> {
+    morphs
+        .iter()
+        .filter(|m| m.role != Role::Function)
+        .map(|m| (m.position, m.base.clone()))
+        .collect()
+}
+
+/// The parts of a compound or phrase, if it has at least two: each content morpheme with
+/// the prefixes before it and the suffixes after it; a part must have two characters or be a
+/// one-kanji noun (声 of 声をかける), so that stray kana (し of 加入しない) never match alone.
+fn parts(morphs: &[Morph]) -> Vec<Vec<(usize, String)>> {
+    let mut groups: Vec<Vec<&Morph>> = Vec::new();
+    let mut open = false;
+    for m in morphs {
+        match m.role {
+            Role::Function => open = false,
+            Role::Suffix if open => groups.last_mut().into_iter().for_each(|g| g.push(m)),
+            Role::Prefix if !open => {
+                groups.push(vec![m]);
+                open = false;
+            }
+            _ => {
+                match groups.last_mut() {
+                    // The content morpheme a prefix was waiting for.
+                    Some(g) if !open && g.last().is_some_and(|p| p.role == Role::Prefix) => {
+                        g.push(m)
+                    }
+                    _ => groups.push(vec![m]),
+                }
+                open = true;
+            }
+        }
+    }
+    let meaningful = |g: &Vec<&Morph>| {
+        let chars: usize = g.iter().map(|m| m.surface.chars().count()).sum();
+        chars >= 2
+            || g.iter().any(|m| {
+                m.noun && m.surface.chars().all(|c| matches!(c, '\u{4E00}'..='\u{9FFF}'))
+            })
+    };
+    if groups.len() < 2 {
+        return Vec::new();
+    }
+    groups
+        .into_iter()
+        .filter(meaningful)
+        .map(|g| g.into_iter().map(|m| (m.position, m.base.clone())).collect())
+        .collect()
+}
+
+/// Base forms in order, a particle or two apart at most (未加入者が増えて for 未加入者 増える).
+fn sloppy(field: Field, core: &[(usize, String)]) -> Option<Box<dyn Query>> {
+    if core.len() < 2 {
+        return phrase(field, core.iter().map(|(p, b)| (*p, b.as_str())));
+    }
+    let terms = core
+        .iter()
+        .enumerate()
+        .map(|(i, (_, b))| (i, Term::from_field_text(field, b)))
+        .collect();
+    let mut q = PhraseQuery::new_with_offset(terms);
+    q.set_slop(2);
+    Some(Box::new(forward::Forward(Box::new(q))))
 }
 
 fn boost(q: Box<dyn Query>, weight: f32) -> Box<dyn Query> {
@@ -259,18 +330,7 @@ impl<'a> Builder<'a> {
         let analyzer = &self.idx.analyzer;
         let text = text.to_lowercase();
         let morphs = tokenizers::morphs(analyzer, &text);
-        let content: Vec<&Morph> = morphs.iter().filter(|m| !m.function_word).collect();
-        let parts = if phrase || content.len() < 2 {
-            Vec::new()
-        } else {
-            let mut parts: Vec<String> = content
-                .iter()
-                .filter(|m| m.base.chars().count() >= 2)
-                .map(|m| m.base.clone())
-                .collect();
-            parts.dedup();
-            parts
-        };
+        let parts = if phrase { Vec::new() } else { parts(&morphs) };
         let synonyms = if phrase {
             Vec::new()
         } else {

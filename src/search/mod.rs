@@ -298,7 +298,8 @@ pub fn matching_units(
 
 /// What to mark for one query word, analysed once per search rather than once per hit.
 struct HighlightTerm {
-    /// Morpheme sequences to find in the unit: (folded surface or base form, by base?).
+    /// Morpheme sequences to find in the unit: (folded surfaces, false), or (base forms of
+    /// meaningful morphemes, true), which may have particles between them.
     sequences: Vec<(Vec<String>, bool)>,
     /// Text to find as a substring where no sequence is found (the typed word only).
     substring: Option<String>,
@@ -309,7 +310,8 @@ impl HighlightTerm {
         let surfaces = morphs.iter().map(|m| m.surface.clone()).collect();
         let mut sequences = vec![(surfaces, false)];
         if morphs.iter().any(|m| m.inflects) {
-            sequences.push((morphs.iter().map(|m| m.base.clone()).collect(), true));
+            let core = build::core(morphs).into_iter().map(|(_, b)| b).collect();
+            sequences.push((core, true));
         }
         Self {
             sequences,
@@ -317,9 +319,9 @@ impl HighlightTerm {
         }
     }
 
-    fn base(part: String) -> Self {
+    fn base(part: Vec<String>) -> Self {
         Self {
-            sequences: vec![(vec![part], true)],
+            sequences: vec![(part, true)],
             substring: None,
         }
     }
@@ -413,6 +415,11 @@ fn highlight(
         return Vec::new();
     }
     let unit = tokenizers::morphs(&idx.analyzer, &norm.text);
+    let meaningful: Vec<tokenizers::Morph> = unit
+        .iter()
+        .filter(|m| m.role != tokenizers::Role::Function)
+        .cloned()
+        .collect();
     let mut ranges: Vec<Range<usize>> = Vec::new();
     for term in terms {
         let mut found = false;
@@ -420,14 +427,16 @@ fn highlight(
             if sequence.is_empty() {
                 continue;
             }
-            for window in unit.windows(sequence.len()) {
+            let morphs = if *by_base { &meaningful } else { &unit };
+            for window in morphs.windows(sequence.len()) {
                 let same = window.iter().zip(sequence).all(|(m, s)| {
                     *s == *if *by_base { &m.base } else { &m.surface }
                 });
-                // Consecutive morphemes only: a symbol between them breaks the sequence.
-                let adjacent = window
-                    .windows(2)
-                    .all(|p| p[1].position == p[0].position + 1);
+                // Surfaces must be consecutive: a symbol between them breaks the sequence.
+                let adjacent = *by_base
+                    || window
+                        .windows(2)
+                        .all(|p| p[1].position == p[0].position + 1);
                 if same && adjacent {
                     ranges.push(window[0].range.start..window[window.len() - 1].range.end);
                     found = true;
