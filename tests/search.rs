@@ -91,18 +91,26 @@ impl Fx {
         r
     }
 
-    /// JSON hits for `query` (large limit unless `args` says otherwise).
-    fn hits(&self, query: &str, args: &[&str]) -> Vec<Value> {
+    /// The JSON result for `query` (every hit, as one flat list, unless `args` says otherwise).
+    fn json(&self, query: &str, args: &[&str]) -> Value {
         let mut all = vec!["--format", "json"];
         if !args.contains(&"--limit") {
             all.extend(["--limit", "2000"]);
         }
+        if !args.contains(&"--by") {
+            all.extend(["--by", "unit"]);
+        }
         all.extend_from_slice(args);
         let r = self.search(query, &all);
-        r.stdout
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON {l:?}: {e}")))
-            .collect()
+        serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("bad JSON {:?}: {e}", r.stdout))
+    }
+
+    /// JSON hits for `query`, as [`Fx::json`].
+    fn hits(&self, query: &str, args: &[&str]) -> Vec<Value> {
+        self.json(query, args)["hits"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no hits array for {query}"))
+            .clone()
     }
 
     /// Builds or updates the index; returns (stderr, unit count).
@@ -169,6 +177,12 @@ fn key(hit: &Value) -> (String, u64, String) {
         hit["line"].as_u64().unwrap_or(0),
         s(hit, "text").to_string(),
     )
+}
+
+/// The hits of `search --format json` output.
+fn json_hits(stdout: &str) -> Vec<Value> {
+    let v: Value = serde_json::from_str(stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    v["hits"].as_array().expect("hits").clone()
 }
 
 fn highlights(hit: &Value) -> Vec<(usize, usize)> {
@@ -555,10 +569,7 @@ fn highlights_on_full_width_wrapped_and_astral_text() {
     let hits = |q: &str| -> Vec<Value> {
         let r = kumiai("search", &corpus, &index, &["--format", "json"], Some(q));
         assert!(r.code == 0 || r.code == 1, "{q}: {}", r.stderr);
-        r.stdout
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
+        json_hits(&r.stdout)
     };
     let cases: &[(&str, &str)] = &[
         ("ABC", "ＡＢＣ"),
@@ -618,7 +629,7 @@ fn astral_characters_are_highlighted() {
         &["--format", "json"],
         Some("𠮷野家"),
     );
-    let h: Value = serde_json::from_str(r.stdout.lines().next().expect("a hit")).unwrap();
+    let h = json_hits(&r.stdout).into_iter().next().expect("a hit");
     let t = s(&h, "text");
     let hl = highlights(&h);
     assert_eq!(hl.len(), 1, "{h}");
@@ -701,7 +712,7 @@ fn html_page_marks_matches_and_escapes_document_text() {
     let json = fx.hits("未加入者", &[]);
     let r = fx.search(
         "未加入者",
-        &["--format", "html", "--facets", "--limit", "2000"],
+        &["--format", "html", "--facets", "--limit", "2000", "--by", "unit"],
     );
     let page = &r.stdout;
     assert!(page.starts_with("<!DOCTYPE html>"), "{page}");
@@ -779,7 +790,7 @@ fn output_formats() {
     assert_eq!(facet("県本部"), count("prefecture"));
 
     // CSV: BOM, header, one record per hit.
-    let r = fx.search(q, &["--format", "csv", "--limit", "5"]);
+    let r = fx.search(q, &["--format", "csv", "--limit", "5", "--by", "unit"]);
     assert!(r.raw.starts_with(b"\xEF\xBB\xBF"), "no BOM");
     let mut rdr = csv::Reader::from_reader(&r.raw[3..]);
     let header = rdr.headers().unwrap().clone();
@@ -840,7 +851,13 @@ fn respondent_names_are_never_found_or_shown() {
     let fx = Fx::new();
     let names = respondent_names();
     for (full, parts) in &names {
-        assert!(fx.hits(full, &[]).is_empty(), "searching {full} finds hits");
+        assert!(
+            fx.hits(&format!("\"{full}\""), &[]).is_empty(),
+            "searching {full} finds hits"
+        );
+        for h in fx.hits(full, &[]) {
+            assert!(!h.to_string().contains(full.as_str()), "{full} in {h}");
+        }
         for p in parts.iter().filter(|p| p.chars().count() >= 2) {
             for h in fx.hits(p, &[]) {
                 assert!(!h.to_string().contains(full.as_str()), "{full} in {h}");

@@ -52,11 +52,10 @@ pub(super) fn build_index(
     warnings: &Warnings,
 ) -> Result<(), Failure> {
     let idx = update_index(cli, dir, rebuild, warnings)?;
-    let reader = idx.index.reader().map_err(Failure::from)?;
     eprintln!(
         "index {} holds {} unit(s)",
         dir.display(),
-        reader.searcher().num_docs()
+        idx.unit_count()?
     );
     Ok(())
 }

@@ -258,6 +258,12 @@ impl KumiaiIndex {
         Ok(Self::wrap(index, fields, analyzer, dir))
     }
 
+    /// Units in the last commit (not counting the record documents).
+    pub fn unit_count(&self) -> Result<u64, IndexError> {
+        let searcher = self.index.reader()?.searcher();
+        Ok(searcher.doc_freq(&Term::from_field_text(self.fields.level, UNIT))?)
+    }
+
     /// Opens the last commit to read as it is, without bringing it up to date (another
     /// process holds the writer lock): only if this kumiai and analyzer made it.
     pub fn open_committed(dir: &Path, analyzer: Arc<Analyzer>) -> Result<Self, IndexError> {

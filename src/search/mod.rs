@@ -106,7 +106,7 @@ pub struct WordMatch {
     pub word: String,
     #[serde(rename = "type")]
     pub kind: MatchType,
-    /// Its share of the passage score (before coverage and length).
+    /// Its contribution to the passage score (before coverage), synonyms capped.
     pub score: f32,
 }
 
@@ -204,12 +204,12 @@ pub fn search(idx: &KumiaiIndex, request: &Request) -> Result<Results, tantivy::
         let matches = builder
             .leaves
             .iter()
-            .zip(&unit.words)
-            .filter_map(|(leaf, w)| {
+            .zip(unit.word_totals(&ranking))
+            .filter_map(|(leaf, (kind, score))| {
                 Some(WordMatch {
                     word: leaf.text.clone(),
-                    kind: w.kind()?,
-                    score: w.total(f32::INFINITY),
+                    kind: kind?,
+                    score,
                 })
             })
             .collect();

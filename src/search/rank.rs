@@ -120,13 +120,14 @@ struct Scores {
 }
 
 impl Scores {
-    /// Scores every leaf's match types at `level`, keeping the documents `keep` accepts.
+    /// Scores every leaf's match types at `level`, for the documents `weight` gives a weight
+    /// (the others are not wanted), scaled by it.
     fn collect(
         searcher: &Searcher,
         stats: &LevelStats,
         leaves: &[Leaf],
         level: Level,
-        keep: impl Fn(&DocAddress) -> bool,
+        weight: impl Fn(&DocAddress) -> Option<f32>,
     ) -> tantivy::Result<Self> {
         let mut words: FxHashMap<DocAddress, Vec<WordScore>> = FxHashMap::default();
         let mut caps = vec![f32::INFINITY; leaves.len()];
@@ -136,13 +137,11 @@ impl Scores {
                 let hits =
                     searcher.search_with_statistics_provider(&*query, &AllScores, stats)?;
                 for (address, score) in hits {
-                    if !keep(&address) {
-                        continue;
-                    }
+                    let Some(w) = weight(&address) else { continue };
                     let scores = words
                         .entry(address)
                         .or_insert_with(|| vec![WordScore::default(); leaves.len()]);
-                    scores[i].0[kind as usize] += score;
+                    scores[i].0[kind as usize] += score * w;
                 }
             }
             for scores in words.values() {
@@ -201,6 +200,16 @@ pub(super) struct Ranked {
     pub(super) words: Vec<WordScore>,
 }
 
+impl Ranked {
+    /// Each word's contribution to the passage score, synonyms capped.
+    pub(super) fn word_totals<'a>(&'a self, ranking: &'a Ranking) -> impl Iterator<Item = (Option<MatchType>, f32)> + 'a {
+        self.words
+            .iter()
+            .zip(&ranking.caps)
+            .map(|(w, cap)| (w.kind(), w.total(*cap)))
+    }
+}
+
 /// Candidate units, ranked, grouped into records in rank order.
 pub(super) struct Ranking {
     pub(super) units: Vec<Ranked>,
@@ -208,6 +217,8 @@ pub(super) struct Ranking {
     pub(super) records: Vec<(String, DocumentScore)>,
     /// Record indexes, best first.
     pub(super) order: Vec<u32>,
+    /// Each word's synonym cap at unit level.
+    caps: Vec<f32>,
 }
 
 pub(super) fn rank(
@@ -228,8 +239,19 @@ pub(super) fn rank(
         docs: count(index::RECORD)?,
     };
     let is_candidate: rustc_hash::FxHashSet<DocAddress> = candidates.iter().copied().collect();
+    let norms = searcher
+        .segment_readers()
+        .iter()
+        .map(|r| r.get_fieldnorms_reader(f.morph))
+        .collect::<tantivy::Result<Vec<_>>>()?;
+    // Scaled before synonyms are capped, so that a synonym-only passage stays below every
+    // passage with the word, however long either is.
+    let length = |a: &DocAddress| {
+        let n = norms[a.segment_ord as usize].fieldnorm(a.doc_id) as f32;
+        n / (n + SHORT)
+    };
     let unit_scores = Scores::collect(searcher, &unit_stats, leaves, Level::unit(f), |a| {
-        is_candidate.contains(a)
+        is_candidate.contains(a).then(|| length(a))
     })?;
 
     // Record names of the candidates, from the fast field.
@@ -240,15 +262,11 @@ pub(super) fn rank(
     let mut columns = FxHashMap::default();
     for &address in candidates {
         let reader = searcher.segment_reader(address.segment_ord);
-        let (record_col, seq_col, norms) = match columns.entry(address.segment_ord) {
+        let (record_col, seq_col) = match columns.entry(address.segment_ord) {
             std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
             std::collections::hash_map::Entry::Vacant(e) => {
                 let ff = reader.fast_fields();
-                e.insert((
-                    ff.str("record")?,
-                    ff.u64("seq")?,
-                    reader.get_fieldnorms_reader(f.morph)?,
-                ))
+                e.insert((ff.str("record")?, ff.u64("seq")?))
             }
         };
         buf.clear();
@@ -262,12 +280,11 @@ pub(super) fn rank(
             names.len() as u32 - 1
         });
         let (score, _) = unit_scores.score(&address, leaves, clauses);
-        let length = norms.fieldnorm(address.doc_id) as f32;
         units.push(Ranked {
             address,
             record,
             seq: seq_col.first(address.doc_id).unwrap_or(0),
-            score: score * length / (length + SHORT),
+            score,
             words: unit_scores
                 .words
                 .get(&address)
@@ -296,7 +313,7 @@ pub(super) fn rank(
         }
     }
     let record_scores = Scores::collect(searcher, &record_stats, leaves, Level::record(f), |a| {
-        record_of.contains_key(a)
+        record_of.contains_key(a).then_some(1.0)
     })?;
     let mut records: Vec<(String, DocumentScore)> = names
         .into_iter()
@@ -332,6 +349,7 @@ pub(super) fn rank(
         units,
         records,
         order,
+        caps: unit_scores.caps,
     })
 }
 
