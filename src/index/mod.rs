@@ -258,10 +258,14 @@ impl KumiaiIndex {
         Ok(Self::wrap(index, fields, analyzer, dir))
     }
 
-    /// Units in the last commit (not counting the record documents).
+    /// Units in the last commit (not counting the record documents, nor deleted ones).
     pub fn unit_count(&self) -> Result<u64, IndexError> {
         let searcher = self.index.reader()?.searcher();
-        Ok(searcher.doc_freq(&Term::from_field_text(self.fields.level, UNIT))?)
+        let units = tantivy::query::TermQuery::new(
+            Term::from_field_text(self.fields.level, UNIT),
+            IndexRecordOption::Basic,
+        );
+        Ok(searcher.search(&units, &tantivy::collector::Count)? as u64)
     }
 
     /// Opens the last commit to read as it is, without bringing it up to date (another
