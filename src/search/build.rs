@@ -19,7 +19,8 @@ use crate::index::{self, KumiaiIndex};
 /// Weights of the ways a word matches, tuned on `benches/relevance` (scripts/relevance.py):
 /// the word's morphemes as typed outrank its base form, which outranks the word found inside
 /// a longer one (未加入 in 未加入者, 自治労 in 自治労連), which outranks one of its parts
-/// (競合 of 競合組合). Synonyms are weighted like the word, then capped (see `rank`).
+/// (競合 of 競合組合). Synonyms are weighted like the word, then capped (see `rank`). The
+/// ranking is not sensitive to PART: nDCG@10 0.888 at 0.5 and 1.0, 0.883 at 0.25.
 const EXACT: f32 = 4.0;
 const BASE: f32 = 3.0;
 const SUBSTRING: f32 = 1.0;
