@@ -560,11 +560,17 @@ fn base_forms_and_parts_find_what_is_meant() {
     assert!(work.iter().any(|h| text(h).contains("取り組んで")));
 
     // 競合組合 reaches the answers that say 競合単組 and 競合組織: in its top ten documents.
-    let rival = fx.hits("競合組合", &["--by", "doc", "--limit", "10", "--passages", "50"]);
+    let rival = fx.hits(
+        "競合組合",
+        &["--by", "doc", "--limit", "10", "--passages", "50"],
+    );
     let records: BTreeSet<&str> = rival.iter().map(|h| s(h, "record")).collect();
     assert_eq!(records.len(), 10, "{records:?}");
     for other in ["競合単組", "競合組織"] {
-        assert!(rival.iter().any(|h| text(h).contains(other)), "{other} missing");
+        assert!(
+            rival.iter().any(|h| text(h).contains(other)),
+            "{other} missing"
+        );
     }
     assert!(rival.iter().any(|h| match_types(h) == ["part"]));
 
@@ -833,7 +839,9 @@ fn html_page_marks_matches_and_escapes_document_text() {
     let json = fx.hits("未加入者", &[]);
     let r = fx.search(
         "未加入者",
-        &["--format", "html", "--facets", "--limit", "2000", "--by", "unit"],
+        &[
+            "--format", "html", "--facets", "--limit", "2000", "--by", "unit",
+        ],
     );
     let page = &r.stdout;
     assert!(page.starts_with("<!DOCTYPE html>"), "{page}");
@@ -1284,7 +1292,11 @@ fn open_ended_years_and_huge_limits_work() {
     let all = fx.hits("year:2024..", &[]);
     assert!(all.len() > from.len());
 
-    let themes = fx.run("themes", &["--query", "year:2024..", "--format", "json"], None);
+    let themes = fx.run(
+        "themes",
+        &["--query", "year:2024..", "--format", "json"],
+        None,
+    );
     assert!(themes.code == 0 || themes.code == 1, "{}", themes.stderr);
     assert!(!themes.stderr.contains("panicked"), "{}", themes.stderr);
 
@@ -1311,7 +1323,12 @@ fn search_reads_the_last_commit_while_an_update_runs() {
         // Every copy changes, so the update has work and the search finds the index stale.
         for e in std::fs::read_dir(&corpus).unwrap() {
             let path = e.unwrap().path();
-            if path.file_name().unwrap().to_string_lossy().starts_with("copy") {
+            if path
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("copy")
+            {
                 let mut text = std::fs::read_to_string(&path).unwrap();
                 text.push_str(&format!("\n追記{attempt}の文。\n"));
                 std::fs::write(&path, text).unwrap();
@@ -1327,7 +1344,13 @@ fn search_reads_the_last_commit_while_an_update_runs() {
             .spawn()
             .unwrap();
         std::thread::sleep(Duration::from_millis(300 + 200 * attempt));
-        let r = kumiai("search", &corpus, &index, &["--format", "json"], Some("未加入者"));
+        let r = kumiai(
+            "search",
+            &corpus,
+            &index,
+            &["--format", "json"],
+            Some("未加入者"),
+        );
         let still_running = update.try_wait().unwrap().is_none();
         let status = update.wait().unwrap();
         assert!(status.success() || status.code() == Some(1));

@@ -11,7 +11,9 @@ pub(super) fn update_index(
 ) -> Result<index::KumiaiIndex, Failure> {
     let manifest = load_manifest(&cli.corpus)?;
     let analyzer = Arc::new(analyzer(cli, Some(&manifest))?);
-    Ok(update_with(cli, dir, rebuild, warnings, &manifest, analyzer)?)
+    Ok(update_with(
+        cli, dir, rebuild, warnings, &manifest, analyzer,
+    )?)
 }
 
 fn update_with(

@@ -373,7 +373,12 @@ impl KumiaiIndex {
 
     /// Indexes one document: a tantivy document per unit, then one per record holding all
     /// its units' text (each unit a separate value, so no phrase spans two units).
-    fn add(&self, writer: &IndexWriter, doc: &ingest::Document, units: &[Unit]) -> Result<(), IndexError> {
+    fn add(
+        &self,
+        writer: &IndexWriter,
+        doc: &ingest::Document,
+        units: &[Unit],
+    ) -> Result<(), IndexError> {
         let f = &self.fields;
         let mut record: Option<(String, TantivyDocument)> = None;
         for unit in units {

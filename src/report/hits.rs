@@ -337,7 +337,16 @@ pub fn write_kwic(out: &mut impl Write, results: &Results, marker: Marker) -> io
 pub fn write_kwic_csv(out: &mut impl Write, results: &Results) -> io::Result<()> {
     super::write_excel_bom(out)?;
     let mut w = csv::Writer::from_writer(out);
-    w.write_record(["左文脈", "一致", "右文脈", "左文脈（逆順）", "文書", "出典", "行", "id"])?;
+    w.write_record([
+        "左文脈",
+        "一致",
+        "右文脈",
+        "左文脈（逆順）",
+        "文書",
+        "出典",
+        "行",
+        "id",
+    ])?;
     for line in concordance(results) {
         let left = line.left.trim_start();
         let reversed: String = left.chars().rev().collect();

@@ -79,10 +79,7 @@ impl Leaf {
     pub(super) fn queries(&self, level: Level) -> Vec<(MatchType, Box<dyn Query>)> {
         let mut out: Vec<(MatchType, Box<dyn Query>)> = Vec::new();
         let surfaces = |ms: &[Morph], field| {
-            phrase(
-                field,
-                ms.iter().map(|m| (m.position, m.surface.as_str())),
-            )
+            phrase(field, ms.iter().map(|m| (m.position, m.surface.as_str())))
         };
         let bases = |ms: &[Morph], field| {
             if Self::inflects(ms) {
@@ -110,7 +107,10 @@ impl Leaf {
             .map(|q| (TOccur::Should, q))
             .collect();
         if !parts.is_empty() {
-            out.push((MatchType::Part, boost(Box::new(BooleanQuery::new(parts)), PART)));
+            out.push((
+                MatchType::Part,
+                boost(Box::new(BooleanQuery::new(parts)), PART),
+            ));
         }
         // By morphemes only, never as a substring: 手不足 (of 人手不足) is not in 担い手不足.
         let synonyms: Vec<(TOccur, Box<dyn Query>)> = self
@@ -189,7 +189,10 @@ fn parts(morphs: &[Morph]) -> Vec<Vec<(usize, String)>> {
         let chars: usize = g.iter().map(|m| m.surface.chars().count()).sum();
         chars >= 2
             || g.iter().any(|m| {
-                m.noun && m.surface.chars().all(|c| matches!(c, '\u{4E00}'..='\u{9FFF}'))
+                m.noun
+                    && m.surface
+                        .chars()
+                        .all(|c| matches!(c, '\u{4E00}'..='\u{9FFF}'))
             })
     };
     if groups.len() < 2 {
@@ -198,7 +201,11 @@ fn parts(morphs: &[Morph]) -> Vec<Vec<(usize, String)>> {
     groups
         .into_iter()
         .filter(meaningful)
-        .map(|g| g.into_iter().map(|m| (m.position, m.base.clone())).collect())
+        .map(|g| {
+            g.into_iter()
+                .map(|m| (m.position, m.base.clone()))
+                .collect()
+        })
         .collect()
 }
 
@@ -262,10 +269,7 @@ impl<'a> Builder<'a> {
     pub(super) fn candidates(&mut self, clauses: &[(Occur, Expr)]) -> Box<dyn Query> {
         let unit: Box<dyn Query> = Box::new(term(self.idx.fields.level, index::UNIT));
         let mut all = vec![(TOccur::Must, unit)];
-        all.extend(
-            self.group(clauses, true, true)
-                .map(|q| (TOccur::Must, q)),
-        );
+        all.extend(self.group(clauses, true, true).map(|q| (TOccur::Must, q)));
         Box::new(BooleanQuery::new(all))
     }
 

@@ -63,7 +63,6 @@ impl Synonyms {
     }
 }
 
-
 /// How a query word matched, strongest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -187,10 +186,18 @@ pub fn search(idx: &KumiaiIndex, request: &Request) -> Result<Results, tantivy::
     let query = builder.candidates(&request.query.clauses);
     let reader = idx.index.reader()?;
     let searcher = reader.searcher();
-    let mut candidates: Vec<DocAddress> =
-        searcher.search(&query, &DocSetCollector)?.into_iter().collect();
+    let mut candidates: Vec<DocAddress> = searcher
+        .search(&query, &DocSetCollector)?
+        .into_iter()
+        .collect();
     candidates.sort_unstable();
-    let ranking = rank::rank(idx, &searcher, &candidates, &builder.leaves, builder.clauses)?;
+    let ranking = rank::rank(
+        idx,
+        &searcher,
+        &candidates,
+        &builder.leaves,
+        builder.clauses,
+    )?;
     let chosen = choose(&ranking, request);
     let terms: Vec<HighlightTerm> = builder
         .leaves
@@ -429,9 +436,10 @@ fn highlight(
             }
             let morphs = if *by_base { &meaningful } else { &unit };
             for window in morphs.windows(sequence.len()) {
-                let same = window.iter().zip(sequence).all(|(m, s)| {
-                    *s == *if *by_base { &m.base } else { &m.surface }
-                });
+                let same = window
+                    .iter()
+                    .zip(sequence)
+                    .all(|(m, s)| *s == *if *by_base { &m.base } else { &m.surface });
                 // Surfaces must be consecutive: a symbol between them breaks the sequence.
                 let adjacent = *by_base
                     || window
@@ -443,7 +451,11 @@ fn highlight(
                 }
             }
         }
-        if let Some(sub) = term.substring.as_deref().filter(|s| !found && !s.is_empty()) {
+        if let Some(sub) = term
+            .substring
+            .as_deref()
+            .filter(|s| !found && !s.is_empty())
+        {
             ranges.extend(folded.match_indices(sub).map(|(i, m)| i..i + m.len()));
         }
     }

@@ -99,7 +99,9 @@ pub(super) struct WordScore([f32; MatchType::ALL.len()]);
 impl WordScore {
     /// The strongest way it matched.
     pub(super) fn kind(&self) -> Option<MatchType> {
-        MatchType::ALL.into_iter().find(|t| self.0[*t as usize] > 0.0)
+        MatchType::ALL
+            .into_iter()
+            .find(|t| self.0[*t as usize] > 0.0)
     }
 
     fn typed(&self) -> f32 {
@@ -134,8 +136,7 @@ impl Scores {
         for (i, leaf) in leaves.iter().enumerate() {
             let mut weakest_typed = f32::INFINITY;
             for (kind, query) in leaf.queries(level) {
-                let hits =
-                    searcher.search_with_statistics_provider(&*query, &AllScores, stats)?;
+                let hits = searcher.search_with_statistics_provider(&*query, &AllScores, stats)?;
                 for (address, score) in hits {
                     let Some(w) = weight(&address) else { continue };
                     let scores = words
@@ -202,7 +203,10 @@ pub(super) struct Ranked {
 
 impl Ranked {
     /// Each word's contribution to the passage score, synonyms capped.
-    pub(super) fn word_totals<'a>(&'a self, ranking: &'a Ranking) -> impl Iterator<Item = (Option<MatchType>, f32)> + 'a {
+    pub(super) fn word_totals<'a>(
+        &'a self,
+        ranking: &'a Ranking,
+    ) -> impl Iterator<Item = (Option<MatchType>, f32)> + 'a {
         self.words
             .iter()
             .zip(&ranking.caps)
@@ -328,12 +332,8 @@ pub(super) fn rank(
         let best = &mut records[u.record as usize].1.best_passage;
         *best = best.max(u.score);
     }
-    let top = |get: fn(&DocumentScore) -> f32| {
-        records
-            .iter()
-            .map(|(_, d)| get(d))
-            .fold(0.0f32, f32::max)
-    };
+    let top =
+        |get: fn(&DocumentScore) -> f32| records.iter().map(|(_, d)| get(d)).fold(0.0f32, f32::max);
     let (top_bm25, top_passage) = (top(|d| d.bm25), top(|d| d.best_passage));
     for (_, d) in &mut records {
         d.bm25 = share(d.bm25, top_bm25);
@@ -343,7 +343,9 @@ pub(super) fn rank(
     let mut order: Vec<u32> = (0..records.len() as u32).collect();
     order.sort_by(|&a, &b| {
         let (ra, rb) = (&records[a as usize], &records[b as usize]);
-        rb.1.score.total_cmp(&ra.1.score).then_with(|| ra.0.cmp(&rb.0))
+        rb.1.score
+            .total_cmp(&ra.1.score)
+            .then_with(|| ra.0.cmp(&rb.0))
     });
     Ok(Ranking {
         units,
