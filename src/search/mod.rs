@@ -271,7 +271,8 @@ fn choose<'r>(ranking: &'r rank::Ranking, request: &Request) -> Vec<&'r rank::Ra
                 .flat_map(|&r| {
                     let mut units = std::mem::take(&mut of_record[r as usize]);
                     units.sort_by(by_score);
-                    units.truncate(per_doc);
+                    // A document is shown with at least its best passage.
+                    units.truncate(per_doc.max(1));
                     units
                 })
                 .collect()
