@@ -1303,12 +1303,31 @@ fn open_ended_years_and_huge_limits_work() {
     // Queries of symbols, particles, single kana, mixed scripts and odd structure: an answer
     // (maybe empty), never a panic.
     for q in [
-        "、", "の", "を かける", "ー", "𠮷", "-組合", "-(組合 OR 自治労)", "(の)", "\"の の\"",
-        "+の -の", "a", "ABC abc", "組合。自治労、", "がががががががが", "1", "２０２４",
-        "year:..2024 -year:2025..", "kind:survey -組合 question:悩み",
+        "、",
+        "の",
+        "を かける",
+        "ー",
+        "𠮷",
+        "-組合",
+        "-(組合 OR 自治労)",
+        "(の)",
+        "\"の の\"",
+        "+の -の",
+        "a",
+        "ABC abc",
+        "組合。自治労、",
+        "がががががががが",
+        "1",
+        "２０２４",
+        "year:..2024 -year:2025..",
+        "kind:survey -組合 question:悩み",
     ] {
         let r = fx.run("search", &["--format", "json"], Some(q));
-        assert!(r.code == 0 || r.code == 1 || r.code == 2, "{q}: {}", r.stderr);
+        assert!(
+            r.code == 0 || r.code == 1 || r.code == 2,
+            "{q}: {}",
+            r.stderr
+        );
         assert!(!r.stderr.contains("panicked"), "{q}: {}", r.stderr);
     }
 
