@@ -1,6 +1,7 @@
 //! Warm query latency: the bundled corpus indexed into a temporary folder, then each query run
-//! many times through `kumiai::search::search` (query building, tantivy search, stored-field
-//! loading and highlighting of the top 20 hits — everything but printing).
+//! many times through `kumiai::search::search` (query building, tantivy search, ranking of
+//! every matching unit and document, stored-field loading and highlighting of the best three
+//! passages of the top 20 documents — everything but printing).
 //!
 //! Run: `cargo bench --bench search` (release profile). `KUMIAI_BENCH_ITERS` sets runs per query
 //! (default 200). Prints p50/p99 per query and overall, and `RESULT …` lines for scripts/bench.sh.
@@ -12,7 +13,7 @@ use std::time::{Duration, Instant};
 use kumiai::analyze::Analyzer;
 use kumiai::index::{self, UpdateOptions};
 use kumiai::ingest::Manifest;
-use kumiai::search::{self, Request, Synonyms, query};
+use kumiai::search::{self, By, Request, Synonyms, query};
 use kumiai::warning::Warnings;
 
 /// Target from the performance issue: warm p99 per query.
@@ -103,6 +104,7 @@ fn main() {
             limit: 20,
             offset: 0,
             facets: false,
+            by: By::Document(3),
         };
         // Warm-up runs: caches, lazily opened segment files.
         let mut total = 0;
@@ -133,6 +135,7 @@ fn main() {
         limit: 20,
         offset: 0,
         facets: true,
+        by: By::Document(3),
     };
     let mut times: Vec<Duration> = (0..iters)
         .map(|_| {

@@ -91,18 +91,26 @@ impl Fx {
         r
     }
 
-    /// JSON hits for `query` (large limit unless `args` says otherwise).
-    fn hits(&self, query: &str, args: &[&str]) -> Vec<Value> {
+    /// The JSON result for `query` (every hit, as one flat list, unless `args` says otherwise).
+    fn json(&self, query: &str, args: &[&str]) -> Value {
         let mut all = vec!["--format", "json"];
         if !args.contains(&"--limit") {
             all.extend(["--limit", "2000"]);
         }
+        if !args.contains(&"--by") {
+            all.extend(["--by", "unit"]);
+        }
         all.extend_from_slice(args);
         let r = self.search(query, &all);
-        r.stdout
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON {l:?}: {e}")))
-            .collect()
+        serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("bad JSON {:?}: {e}", r.stdout))
+    }
+
+    /// JSON hits for `query`, as [`Fx::json`].
+    fn hits(&self, query: &str, args: &[&str]) -> Vec<Value> {
+        self.json(query, args)["hits"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no hits array for {query}"))
+            .clone()
     }
 
     /// Builds or updates the index; returns (stderr, unit count).
@@ -169,6 +177,12 @@ fn key(hit: &Value) -> (String, u64, String) {
         hit["line"].as_u64().unwrap_or(0),
         s(hit, "text").to_string(),
     )
+}
+
+/// The hits of `search --format json` output.
+fn json_hits(stdout: &str) -> Vec<Value> {
+    let v: Value = serde_json::from_str(stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    v["hits"].as_array().expect("hits").clone()
 }
 
 fn highlights(hit: &Value) -> Vec<(usize, usize)> {
@@ -476,6 +490,15 @@ fn jichiro_ranks_above_jichiroren() {
         "a 自治労 unit (rank {last}) ranks below a 自治労連-only unit (rank {first})"
     );
 
+    // Documents too: every record holding 自治労 ranks above the 自治労連 policy, which only
+    // says 自治労連.
+    let by_doc = fx.hits("自治労", &["--by", "doc", "--passages", "1"]);
+    let saitama = by_doc
+        .iter()
+        .position(|h| s(h, "doc") == "jichiroren-saitama-2024")
+        .expect("the 自治労連 document is found");
+    assert_eq!(saitama, by_doc.len() - 1, "{:?}", docs(&by_doc[saitama..]));
+
     let ren = fx.hits("自治労連", &[]);
     assert!(!ren.is_empty());
     for h in &ren {
@@ -489,23 +512,20 @@ fn several_words_rank_units_with_all_first() {
     let words = ["人手不足", "人員確保"];
     let hits = fx.hits("人手不足 人員確保", &[]);
     assert!(!hits.is_empty());
-    let mut seen_partial = false;
-    for h in &hits {
-        let t = text(h);
-        let n = words.iter().filter(|w| t.contains(*w)).count();
-        assert!(n >= 1, "hit with neither word: {h}");
-        if n == 2 {
-            assert!(
-                !seen_partial,
-                "a unit with both words ranks below one with one"
-            );
-        } else {
-            seen_partial = true;
-        }
-    }
-    // Every unit containing either word is found.
-    let expected = units_containing(&words);
-    assert_eq!(hits.len(), expected);
+    // Every unit containing either word is found, before the units holding only a part of
+    // one (人員 of 人員確保, 不足 of 人手不足), and the units with both come first.
+    let n_words: Vec<usize> = hits
+        .iter()
+        .map(|h| words.iter().filter(|w| text(h).contains(*w)).count())
+        .collect();
+    assert_eq!(
+        n_words.iter().filter(|n| **n > 0).count(),
+        units_containing(&words)
+    );
+    assert!(
+        n_words.windows(2).all(|w| w[0] >= w[1]),
+        "a unit with fewer of the words ranks above one with more: {n_words:?}"
+    );
 
     // With a pair that co-occurs, the co-occurring units come first.
     let hits = fx.hits("未加入者 共済", &[]);
@@ -515,9 +535,125 @@ fn several_words_rank_units_with_all_first() {
     assert!(hits[..n_both].iter().all(both), "units with both not first");
 }
 
+/// The match types of a hit's words.
+fn match_types(hit: &Value) -> Vec<String> {
+    hit["matches"]
+        .as_array()
+        .expect("matches")
+        .iter()
+        .map(|m| s(m, "type").to_string())
+        .collect()
+}
+
+/// Issue 10: a base form, a compound's parts and a phrase with particles find what the
+/// researcher means, and documents come first.
+#[test]
+fn base_forms_and_parts_find_what_is_meant() {
+    let fx = Fx::new();
+    // 忙しい finds 滋賀's 「組合員の業務が忙しく、…」 first, by its base form.
+    let busy = fx.hits("忙しい", &["--by", "doc"]);
+    assert!(text(&busy[0]).contains("忙しく"), "{}", busy[0]);
+    assert_eq!(match_types(&busy[0]), ["base"]);
+    assert!(s(&busy[0], "local").contains("滋賀"));
+    // 取り組む finds 取り組んで.
+    let work = fx.hits("取り組む", &[]);
+    assert!(work.iter().any(|h| text(h).contains("取り組んで")));
+
+    // 競合組合 reaches the answers that say 競合単組 and 競合組織: in its top ten documents.
+    let rival = fx.hits(
+        "競合組合",
+        &["--by", "doc", "--limit", "10", "--passages", "50"],
+    );
+    let records: BTreeSet<&str> = rival.iter().map(|h| s(h, "record")).collect();
+    assert_eq!(records.len(), 10, "{records:?}");
+    for other in ["競合単組", "競合組織"] {
+        assert!(
+            rival.iter().any(|h| text(h).contains(other)),
+            "{other} missing"
+        );
+    }
+    assert!(rival.iter().any(|h| match_types(h) == ["part"]));
+
+    // A phrase with particles: 組合活動の見える化 finds the answers about 組合活動.
+    let visible = fx.hits("組合活動の見える化", &["--by", "doc", "--limit", "5"]);
+    assert!(visible.iter().any(|h| text(h).contains("組合活動")));
+
+    // Documents: a survey respondent is one document, with its own id.
+    let unjoined = fx.json("未加入者", &["--by", "doc", "--passages", "1"]);
+    let hits = unjoined["hits"].as_array().unwrap();
+    assert_eq!(hits.len() as u64, unjoined["documents"].as_u64().unwrap());
+    assert!(unjoined["total"].as_u64().unwrap() > hits.len() as u64);
+    let scores: Vec<f64> = hits
+        .iter()
+        .map(|h| h["document"]["score"].as_f64().unwrap())
+        .collect();
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
+    for h in hits {
+        assert!(s(h, "record").starts_with(s(h, "doc")));
+        assert!(s(h, "id").starts_with(&format!("{}:", s(h, "doc"))));
+    }
+}
+
+/// Issue 10: synonyms widen recall but never outrank the word as typed, and an expansion is
+/// never matched inside a longer word.
+#[test]
+fn the_typed_word_outranks_its_synonyms() {
+    let fx = Fx::with_corpus_copy();
+    std::fs::write(
+        fx.corpus.join("extra.txt"),
+        "地域課題\n\n地域の担い手不足が深刻で、担い手不足への対策が急がれる。\n",
+    )
+    .unwrap();
+    for (word, args) in [
+        ("残業", ["--by", "unit"]),
+        ("未加入者", ["--by", "unit"]),
+        ("残業", ["--by", "doc"]),
+        ("忙しい", ["--by", "doc"]),
+    ] {
+        let hits = fx.hits(word, &args);
+        let synonym_only: Vec<bool> = hits
+            .iter()
+            .map(|h| match_types(h).iter().all(|t| t == "synonym"))
+            .collect();
+        assert!(synonym_only.contains(&true), "{word}: no synonym hit");
+        assert!(
+            synonym_only.windows(2).all(|w| !w[0] || w[1]),
+            "{word} {args:?}: a synonym-only hit ranks above the word: {synonym_only:?}"
+        );
+    }
+    // 人手不足 expands to 手不足 (Sudachi), which is not in 担い手不足: that unit is found
+    // by the part 不足 only.
+    let short = fx.hits("人手不足", &[]);
+    let inside: Vec<&Value> = short
+        .iter()
+        .filter(|h| text(h).contains("担い手不足"))
+        .collect();
+    assert!(!inside.is_empty());
+    for h in inside {
+        assert_eq!(match_types(h), ["part"], "{h}");
+    }
+}
+
+/// Issue 10: BM25 on tiny units let the four-morpheme heading 特定最低賃金 outrank the
+/// paragraphs under it.
+#[test]
+fn a_heading_does_not_outrank_the_paragraphs_about_it() {
+    let fx = Fx::new();
+    let hits = fx.hits("特定最低賃金", &[]);
+    let heading = hits
+        .iter()
+        .position(|h| text(h) == "特定最低賃金")
+        .expect("the heading is found");
+    assert!(heading > 0, "the heading ranks first");
+    for h in &hits[..heading] {
+        assert!(text(h).contains("特定最低賃金") && text(h).len() > "特定最低賃金".len());
+    }
+}
+
 #[test]
 fn highlights_cut_text_at_matches() {
     let fx = Fx::new();
+    let analyzer = kumiai::analyze::Analyzer::new(&[]).unwrap();
     for q in [
         "未加入者",
         "自治労",
@@ -527,7 +663,12 @@ fn highlights_cut_text_at_matches() {
         "共済",
         "未加入",
     ] {
-        let words = expansion(q);
+        // The word, its synonyms, and for a compound its parts (組織 and 拡大 of 組織拡大).
+        let mut words = expansion(q);
+        let morphemes = analyzer.tokenize(q);
+        if morphemes.len() > 1 {
+            words.extend(morphemes.iter().map(|t| t.surface.clone()));
+        }
         let hits = fx.hits(q, &["--limit", "100"]);
         assert!(!hits.is_empty(), "{q}");
         let mut n = 0;
@@ -555,10 +696,7 @@ fn highlights_on_full_width_wrapped_and_astral_text() {
     let hits = |q: &str| -> Vec<Value> {
         let r = kumiai("search", &corpus, &index, &["--format", "json"], Some(q));
         assert!(r.code == 0 || r.code == 1, "{q}: {}", r.stderr);
-        r.stdout
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
+        json_hits(&r.stdout)
     };
     let cases: &[(&str, &str)] = &[
         ("ABC", "ＡＢＣ"),
@@ -618,7 +756,7 @@ fn astral_characters_are_highlighted() {
         &["--format", "json"],
         Some("𠮷野家"),
     );
-    let h: Value = serde_json::from_str(r.stdout.lines().next().expect("a hit")).unwrap();
+    let h = json_hits(&r.stdout).into_iter().next().expect("a hit");
     let t = s(&h, "text");
     let hl = highlights(&h);
     assert_eq!(hl.len(), 1, "{h}");
@@ -701,7 +839,9 @@ fn html_page_marks_matches_and_escapes_document_text() {
     let json = fx.hits("未加入者", &[]);
     let r = fx.search(
         "未加入者",
-        &["--format", "html", "--facets", "--limit", "2000"],
+        &[
+            "--format", "html", "--facets", "--limit", "2000", "--by", "unit",
+        ],
     );
     let page = &r.stdout;
     assert!(page.starts_with("<!DOCTYPE html>"), "{page}");
@@ -779,7 +919,7 @@ fn output_formats() {
     assert_eq!(facet("県本部"), count("prefecture"));
 
     // CSV: BOM, header, one record per hit.
-    let r = fx.search(q, &["--format", "csv", "--limit", "5"]);
+    let r = fx.search(q, &["--format", "csv", "--limit", "5", "--by", "unit"]);
     assert!(r.raw.starts_with(b"\xEF\xBB\xBF"), "no BOM");
     let mut rdr = csv::Reader::from_reader(&r.raw[3..]);
     let header = rdr.headers().unwrap().clone();
@@ -840,10 +980,21 @@ fn respondent_names_are_never_found_or_shown() {
     let fx = Fx::new();
     let names = respondent_names();
     for (full, parts) in &names {
-        assert!(fx.hits(full, &[]).is_empty(), "searching {full} finds hits");
+        assert!(
+            fx.hits(&format!("\"{full}\""), &[]).is_empty(),
+            "searching {full} finds hits"
+        );
+        // A hit's `matches` name the query words as typed; nothing else may hold the name.
+        let shown = |mut h: Value| {
+            h.as_object_mut().unwrap().remove("matches");
+            h.to_string()
+        };
+        for h in fx.hits(full, &[]) {
+            assert!(!shown(h).contains(full.as_str()), "{full} shown");
+        }
         for p in parts.iter().filter(|p| p.chars().count() >= 2) {
             for h in fx.hits(p, &[]) {
-                assert!(!h.to_string().contains(full.as_str()), "{full} in {h}");
+                assert!(!shown(h).contains(full.as_str()), "{full} shown");
             }
         }
     }
@@ -1123,4 +1274,122 @@ fn a_new_user_dictionary_rebuilds_the_index() {
     // search notices it too.
     let r = fx.search("未加入者", &[]);
     assert!(r.stderr.contains("rebuilding"), "{}", r.stderr);
+}
+
+/// Issue 9: open-ended year ranges (the year error message itself suggests `year:2024..`) and
+/// absurd limits used to panic inside tantivy.
+#[test]
+fn open_ended_years_and_huge_limits_work() {
+    let fx = Fx::new();
+    let from = fx.hits("year:2024.. 組合", &[]);
+    let to = fx.hits("year:..2024 組合", &[]);
+    assert!(docs(&from).contains("jcm-2025") && docs(&from).contains("rengo-kanagawa-2024"));
+    assert!(!docs(&to).contains("jcm-2025"), "{:?}", docs(&to));
+    assert!(docs(&to).contains("rengo-kanagawa-2024"));
+    for h in &from {
+        assert!(year_span(h).1 >= 2024, "{h}");
+    }
+    let all = fx.hits("year:2024..", &[]);
+    assert!(all.len() > from.len());
+
+    let themes = fx.run(
+        "themes",
+        &["--query", "year:2024..", "--format", "json"],
+        None,
+    );
+    assert!(themes.code == 0 || themes.code == 1, "{}", themes.stderr);
+    assert!(!themes.stderr.contains("panicked"), "{}", themes.stderr);
+
+    // Queries of symbols, particles, single kana, mixed scripts and odd structure: an answer
+    // (maybe empty), never a panic.
+    for q in [
+        "、",
+        "の",
+        "を かける",
+        "ー",
+        "𠮷",
+        "-組合",
+        "-(組合 OR 自治労)",
+        "(の)",
+        "\"の の\"",
+        "+の -の",
+        "a",
+        "ABC abc",
+        "組合。自治労、",
+        "がががががががが",
+        "1",
+        "２０２４",
+        "year:..2024 -year:2025..",
+        "kind:survey -組合 question:悩み",
+    ] {
+        let r = fx.run("search", &["--format", "json"], Some(q));
+        assert!(
+            r.code == 0 || r.code == 1 || r.code == 2,
+            "{q}: {}",
+            r.stderr
+        );
+        assert!(!r.stderr.contains("panicked"), "{q}: {}", r.stderr);
+    }
+
+    for limit in ["4611686018427387904", &usize::MAX.to_string()] {
+        let r = fx.search("組合", &["--limit", limit, "--offset", limit]);
+        assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+        let r = fx.search("組合", &["--limit", limit, "--format", "json"]);
+        assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+        assert!(r.stdout.contains("組合"));
+    }
+}
+
+/// Issue 9: a search while `kumiai index` updates the index read its last commit instead of
+/// failing with "locked" (8 of 9 tries): only writers lock.
+#[test]
+fn search_reads_the_last_commit_while_an_update_runs() {
+    let tmp = TempDir::new().unwrap();
+    let corpus = tmp.path().join("big");
+    big_corpus(&corpus, 20);
+    let index = tmp.path().join("index");
+    let first = kumiai("index", &corpus, &index, &[], None);
+    assert!(first.code == 0 || first.code == 1, "{}", first.stderr);
+    for attempt in 0..5 {
+        // Every copy changes, so the update has work and the search finds the index stale.
+        for e in std::fs::read_dir(&corpus).unwrap() {
+            let path = e.unwrap().path();
+            if path
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("copy")
+            {
+                let mut text = std::fs::read_to_string(&path).unwrap();
+                text.push_str(&format!("\n追記{attempt}の文。\n"));
+                std::fs::write(&path, text).unwrap();
+            }
+        }
+        let mut update = Command::new(BIN)
+            .args(["index", "--corpus"])
+            .arg(&corpus)
+            .arg("--index")
+            .arg(&index)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(300 + 200 * attempt));
+        let r = kumiai(
+            "search",
+            &corpus,
+            &index,
+            &["--format", "json"],
+            Some("未加入者"),
+        );
+        let still_running = update.try_wait().unwrap().is_none();
+        let status = update.wait().unwrap();
+        assert!(status.success() || status.code() == Some(1));
+        assert!(r.code == 0 || r.code == 1, "{}", r.stderr);
+        assert!(!json_hits(&r.stdout).is_empty(), "{}", r.stdout);
+        if still_running && r.stderr.contains("searching its last commit") {
+            return;
+        }
+    }
+    panic!("the update always finished before the search started");
 }

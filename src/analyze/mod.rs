@@ -86,6 +86,8 @@ pub struct Morpheme<'a> {
     pub pos: Cow<'a, str>,
     pub pos_detail: Cow<'a, str>,
     base: Cow<'a, str>,
+    /// Byte range in the analysed text.
+    pub range: std::ops::Range<usize>,
 }
 
 impl Morpheme<'_> {
@@ -183,6 +185,7 @@ impl Analyzer {
                 let pos_detail = next(0, "*");
                 let base = next(4, "*");
                 Morpheme {
+                    range: t.byte_start..t.byte_end,
                     surface: t.surface,
                     pos,
                     pos_detail,

@@ -57,9 +57,11 @@ enum Command {
         #[arg(long)]
         rebuild: bool,
     },
-    /// Ranked passages from every document and survey answer, best first.
+    /// Documents ranked by how much they are about the query, each with its best passages.
     ///
-    /// Query syntax: words (units with all words rank first), +word required, -word excluded,
+    /// Query syntax: words (documents with more of them rank higher; a word also finds its
+    /// base form, the longer words holding it, its parts and its synonyms, ranked in that
+    /// order below the word as typed), +word required, -word excluded,
     /// "exact phrase", OR, ( ), and filters org: year:2025 year:2023..2025 kind:survey
     /// branch:岩手 question:悩んでいること doc:jcm-2025.
     ///
@@ -75,10 +77,23 @@ enum Command {
         query: Vec<String>,
         #[command(flatten)]
         index: IndexArgs,
+        /// Documents to show (passages with --by unit).
         #[arg(long, default_value_t = 20)]
         limit: usize,
+        /// Documents to skip (passages with --by unit).
         #[arg(long, default_value_t = 0)]
         offset: usize,
+        /// doc: documents best first (a survey respondent counts as one), each with its best
+        /// passages; unit: one flat list of passages.
+        #[arg(long, value_enum, default_value_t = SearchBy::Doc)]
+        by: SearchBy,
+        /// Passages shown per document with --by doc.
+        #[arg(long, default_value_t = 3)]
+        passages: usize,
+        /// Why each hit ranks where it does: document score, best passage, coverage and how
+        /// each word matched (exact / base / substring / part / synonym).
+        #[arg(long)]
+        explain: bool,
         /// Hit counts per organisation, year, kind and 県本部 over all hits.
         #[arg(long)]
         facets: bool,
@@ -175,6 +190,12 @@ struct IndexArgs {
 }
 
 #[derive(Clone, Copy, PartialEq, ValueEnum)]
+enum SearchBy {
+    Doc,
+    Unit,
+}
+
+#[derive(Clone, Copy, PartialEq, ValueEnum)]
 enum SearchFormat {
     Text,
     Json,
@@ -244,6 +265,9 @@ pub fn run() -> ExitCode {
             index,
             limit,
             offset,
+            by,
+            passages,
+            explain,
             facets,
             kwic,
             no_thesaurus,
@@ -255,6 +279,11 @@ pub fn run() -> ExitCode {
                 index: &index.dir,
                 limit: *limit,
                 offset: *offset,
+                by: match by {
+                    SearchBy::Doc => crate::search::By::Document(*passages),
+                    SearchBy::Unit => crate::search::By::Unit,
+                },
+                explain: *explain,
                 facets: *facets,
                 kwic: *kwic,
                 thesaurus: !*no_thesaurus,

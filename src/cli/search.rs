@@ -11,11 +11,24 @@ pub(super) fn update_index(
 ) -> Result<index::KumiaiIndex, Failure> {
     let manifest = load_manifest(&cli.corpus)?;
     let analyzer = Arc::new(analyzer(cli, Some(&manifest))?);
+    Ok(update_with(
+        cli, dir, rebuild, warnings, &manifest, analyzer,
+    )?)
+}
+
+fn update_with(
+    cli: &Cli,
+    dir: &Path,
+    rebuild: bool,
+    warnings: &Warnings,
+    manifest: &Manifest,
+    analyzer: Arc<Analyzer>,
+) -> Result<index::KumiaiIndex, index::IndexError> {
     let options = index::UpdateOptions {
         rebuild,
         progress: io::stderr().is_terminal(),
     };
-    let (idx, report) = index::update(dir, &cli.corpus, &manifest, analyzer, &options, warnings)?;
+    let (idx, report) = index::update(dir, &cli.corpus, manifest, analyzer, &options, warnings)?;
     if let Some(why) = &report.rebuilt {
         eprintln!("rebuilding the index: {why}");
     }
@@ -41,11 +54,10 @@ pub(super) fn build_index(
     warnings: &Warnings,
 ) -> Result<(), Failure> {
     let idx = update_index(cli, dir, rebuild, warnings)?;
-    let reader = idx.index.reader().map_err(Failure::from)?;
     eprintln!(
         "index {} holds {} unit(s)",
         dir.display(),
-        reader.searcher().num_docs()
+        idx.unit_count()?
     );
     Ok(())
 }
@@ -55,10 +67,33 @@ pub(super) struct SearchArgs<'a> {
     pub(super) index: &'a Path,
     pub(super) limit: usize,
     pub(super) offset: usize,
+    pub(super) by: crate::search::By,
+    pub(super) explain: bool,
     pub(super) facets: bool,
     pub(super) kwic: bool,
     pub(super) thesaurus: bool,
     pub(super) format: SearchFormat,
+}
+
+/// Opens the index for a search: brought up to date, or — while another process holds the
+/// writer lock (`kumiai index` running) — its last commit as it is, with a note.
+fn index_for_search(
+    cli: &Cli,
+    dir: &Path,
+    warnings: &Warnings,
+) -> Result<index::KumiaiIndex, Failure> {
+    let manifest = load_manifest(&cli.corpus)?;
+    let analyzer = Arc::new(analyzer(cli, Some(&manifest))?);
+    match update_with(cli, dir, false, warnings, &manifest, Arc::clone(&analyzer)) {
+        Err(locked @ index::IndexError::Locked(_)) => {
+            let idx = index::KumiaiIndex::open_committed(dir, analyzer).map_err(|_| locked)?;
+            eprintln!(
+                "note: another kumiai process is updating the index; searching its last commit"
+            );
+            Ok(idx)
+        }
+        other => Ok(other?),
+    }
 }
 
 pub(super) fn search(cli: &Cli, args: &SearchArgs, warnings: &Warnings) -> Result<(), Failure> {
@@ -66,7 +101,8 @@ pub(super) fn search(cli: &Cli, args: &SearchArgs, warnings: &Warnings) -> Resul
         message: format!("invalid query\n{}", e.render(&args.query)),
         status: EXIT_ERROR,
     })?;
-    let idx = update_index(cli, args.index, false, warnings)?;
+    refuse_unsupported(args)?;
+    let idx = index_for_search(cli, args.index, warnings)?;
     let manifest = load_manifest(&cli.corpus)?;
     let synonyms = crate::search::Synonyms::new(&manifest.synonyms, args.thesaurus);
     let request = crate::search::Request {
@@ -75,6 +111,7 @@ pub(super) fn search(cli: &Cli, args: &SearchArgs, warnings: &Warnings) -> Resul
         limit: args.limit,
         offset: args.offset,
         facets: args.facets,
+        by: args.by,
     };
     // The index opened, so a failure here means damaged segment files.
     let results = crate::search::search(&idx, &request)
@@ -89,11 +126,36 @@ pub(super) fn search(cli: &Cli, args: &SearchArgs, warnings: &Warnings) -> Resul
     let mut out = io::BufWriter::new(stdout.lock());
     match (args.format, args.kwic) {
         (SearchFormat::Json, _) => hits::write_json(&mut out, &results)?,
-        (SearchFormat::Csv, _) => hits::write_csv(&mut out, &results)?,
-        (SearchFormat::Html, _) => hits::write_html(&mut out, &results, &args.query)?,
+        (SearchFormat::Csv, true) => hits::write_kwic_csv(&mut out, &results)?,
+        (SearchFormat::Csv, false) => hits::write_csv(&mut out, &results)?,
+        (SearchFormat::Html, kwic) => hits::write_html(&mut out, &results, &args.query, kwic)?,
         (SearchFormat::Text, true) => hits::write_kwic(&mut out, &results, marker)?,
-        (SearchFormat::Text, false) => hits::write_terminal(&mut out, &results, marker)?,
+        (SearchFormat::Text, false) => {
+            hits::write_terminal(&mut out, &results, marker, args.explain)?
+        }
     }
     out.flush()?;
     Ok(())
+}
+
+/// Options a format cannot show are refused, never silently dropped.
+fn refuse_unsupported(args: &SearchArgs) -> Result<(), Failure> {
+    let refuse = |message: &str| {
+        Err(Failure {
+            message: message.to_string(),
+            status: EXIT_ERROR,
+        })
+    };
+    match args.format {
+        SearchFormat::Csv if args.facets => refuse(
+            "--facets has no CSV form (a CSV file holds one table, the hits); use --format json or html for hits with counts",
+        ),
+        SearchFormat::Json if args.kwic => refuse(
+            "--kwic has no JSON form: every JSON hit carries its matches as highlights (byte offsets) and highlights_chars (character offsets) to cut contexts from",
+        ),
+        SearchFormat::Csv | SearchFormat::Json | SearchFormat::Html if args.explain => refuse(
+            "--explain is for the terminal; JSON hits always carry document (score, bm25, best_passage, coverage) and matches",
+        ),
+        _ => Ok(()),
+    }
 }

@@ -1,5 +1,6 @@
-//! Index: one tantivy document per unit, with a morpheme field and a positional bigram field,
-//! updated incrementally by content hash. The per-file hashes and the analyzer version live
+//! Index: one tantivy document per unit, with morpheme, base-form and positional bigram
+//! fields, and one per record (a prose document, or one respondent of a survey) with the same
+//! three over all its units, for document-level ranking; updated incrementally by content hash. The per-file hashes and the analyzer version live
 //! in the commit payload, so they change atomically with the documents they describe.
 
 pub mod tokenizers;
@@ -24,7 +25,7 @@ use crate::segment::{self, Unit};
 use crate::warning::Warnings;
 
 /// Bumped when the schema or the meaning of a field changes: forces a rebuild.
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 /// A file's recorded size and time vouch for its content only if it was last written this
 /// long before the commit: a write within the same instant could leave both unchanged.
 const SETTLED_NS: u64 = 2_000_000_000;
@@ -49,10 +50,22 @@ pub struct Fields {
     pub line: Field,
     /// Original text, for display.
     pub text: Field,
-    /// Normalized text, stored; indexed as morphemes.
+    /// `unit` or `record`: which kind of document this is.
+    pub level: Field,
+    /// The record a unit belongs to: its document id, or `id#n` for survey respondent n.
+    pub record: Field,
+    /// Normalized text, stored (the matching view).
+    pub norm: Field,
+    /// The normalized text as morpheme surfaces.
     pub morph: Field,
-    /// The same normalized text indexed as positional bigrams.
+    /// … as their base forms (忙しく → 忙しい).
+    pub base: Field,
+    /// … as positional bigrams.
     pub bigram: Field,
+    /// The same three over all units of a record (record documents only).
+    pub record_morph: Field,
+    pub record_base: Field,
+    pub record_bigram: Field,
     /// The normalized→original offset map (see `Normalized::to_bytes`).
     pub offsets: Field,
     pub span_start: Field,
@@ -62,7 +75,7 @@ pub struct Fields {
 
 fn schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
-    let tokenized = |tokenizer: &str| {
+    let tokenized = |tokenizer: &'static str| {
         TextOptions::default().set_indexing_options(
             TextFieldIndexing::default()
                 .set_tokenizer(tokenizer)
@@ -72,7 +85,7 @@ fn schema() -> (Schema, Fields) {
     let fields = Fields {
         doc: b.add_text_field("doc", STRING | STORED | FAST),
         path: b.add_text_field("path", STRING | STORED),
-        seq: b.add_u64_field("seq", STORED),
+        seq: b.add_u64_field("seq", STORED | FAST),
         title: b.add_text_field("title", STORED),
         org: b.add_text_field("org", STRING | STORED | FAST),
         year_from: b.add_u64_field("year_from", INDEXED | STORED | FAST),
@@ -85,8 +98,15 @@ fn schema() -> (Schema, Fields) {
         question: b.add_text_field("question", STRING | STORED | FAST),
         line: b.add_u64_field("line", STORED),
         text: b.add_text_field("text", STORED),
-        morph: b.add_text_field("morph", tokenized(tokenizers::MORPH).set_stored()),
+        level: b.add_text_field("level", STRING),
+        record: b.add_text_field("record", STRING | STORED | FAST),
+        norm: b.add_text_field("norm", STORED),
+        morph: b.add_text_field("morph", tokenized(tokenizers::PRETOKENIZED)),
+        base: b.add_text_field("base", tokenized(tokenizers::PRETOKENIZED)),
         bigram: b.add_text_field("bigram", tokenized(tokenizers::BIGRAM)),
+        record_morph: b.add_text_field("record_morph", tokenized(tokenizers::PRETOKENIZED)),
+        record_base: b.add_text_field("record_base", tokenized(tokenizers::PRETOKENIZED)),
+        record_bigram: b.add_text_field("record_bigram", tokenized(tokenizers::BIGRAM)),
         offsets: b.add_bytes_field("offsets", STORED),
         span_start: b.add_u64_field("span_start", STORED),
         attrs: b.add_text_field("attrs", STORED),
@@ -238,11 +258,28 @@ impl KumiaiIndex {
         Ok(Self::wrap(index, fields, analyzer, dir))
     }
 
-    fn wrap(index: Index, fields: Fields, analyzer: Arc<Analyzer>, dir: &Path) -> Self {
-        index.tokenizers().register(
-            tokenizers::MORPH,
-            tokenizers::MorphTokenizer(Arc::clone(&analyzer)),
+    /// Units in the last commit (not counting the record documents, nor deleted ones).
+    pub fn unit_count(&self) -> Result<u64, IndexError> {
+        let searcher = self.index.reader()?.searcher();
+        let units = tantivy::query::TermQuery::new(
+            Term::from_field_text(self.fields.level, UNIT),
+            IndexRecordOption::Basic,
         );
+        Ok(searcher.search(&units, &tantivy::collector::Count)? as u64)
+    }
+
+    /// Opens the last commit to read as it is, without bringing it up to date (another
+    /// process holds the writer lock): only if this kumiai and analyzer made it.
+    pub fn open_committed(dir: &Path, analyzer: Arc<Analyzer>) -> Result<Self, IndexError> {
+        let idx = Self::open(dir, analyzer)?;
+        let state = idx.state();
+        if state.format != FORMAT || state.analyzer != idx.analyzer.version() {
+            return Err(IndexError::Locked(dir.to_path_buf()));
+        }
+        Ok(idx)
+    }
+
+    fn wrap(index: Index, fields: Fields, analyzer: Arc<Analyzer>, dir: &Path) -> Self {
         index
             .tokenizers()
             .register(tokenizers::BIGRAM, tokenizers::BigramTokenizer);
@@ -280,12 +317,14 @@ impl KumiaiIndex {
             })
     }
 
-    fn to_document(&self, doc: &ingest::Document, unit: &Unit) -> TantivyDocument {
+    /// The fields a unit and its record share: provenance and filters.
+    fn common(&self, doc: &ingest::Document, unit: &Unit, level: &str) -> TantivyDocument {
         let f = &self.fields;
         let mut d = TantivyDocument::default();
+        d.add_text(f.level, level);
+        d.add_text(f.record, record_key(doc, unit));
         d.add_text(f.doc, &doc.id);
         d.add_text(f.path, path_key(&doc.path));
-        d.add_u64(f.seq, unit.seq as u64);
         d.add_text(f.title, &doc.meta.title);
         d.add_text(f.org, &doc.meta.org);
         if let Some(y) = doc.meta.year {
@@ -293,19 +332,33 @@ impl KumiaiIndex {
             d.add_u64(f.year_to, y.to.into());
         }
         d.add_text(f.kind, doc.meta.kind.as_str());
-        d.add_text(f.section, unit.section.join(" > "));
         for (field, value) in [(f.prefecture, &unit.prefecture), (f.local, &unit.local)] {
             if let Some(v) = value {
                 d.add_text(field, v);
                 d.add_text(f.branch, v);
             }
         }
+        d
+    }
+
+    fn unit_document(
+        &self,
+        doc: &ingest::Document,
+        unit: &Unit,
+        morphs: &[tokenizers::Morph],
+    ) -> TantivyDocument {
+        let f = &self.fields;
+        let mut d = self.common(doc, unit, UNIT);
+        d.add_u64(f.seq, unit.seq as u64);
+        d.add_text(f.section, unit.section.join(" > "));
         if let Some(q) = &unit.question {
             d.add_text(f.question, q);
         }
         d.add_u64(f.line, unit.line as u64);
         d.add_text(f.text, &unit.text);
-        d.add_text(f.morph, &unit.norm.text);
+        d.add_text(f.norm, &unit.norm.text);
+        d.add_pre_tokenized_text(f.morph, tokenizers::pretokenized(morphs, false));
+        d.add_pre_tokenized_text(f.base, tokenizers::pretokenized(morphs, true));
         d.add_text(f.bigram, &unit.norm.text);
         d.add_bytes(f.offsets, &unit.norm.to_bytes());
         d.add_u64(f.span_start, unit.span.start as u64);
@@ -316,6 +369,51 @@ impl KumiaiIndex {
             );
         }
         d
+    }
+
+    /// Indexes one document: a tantivy document per unit, then one per record holding all
+    /// its units' text (each unit a separate value, so no phrase spans two units).
+    fn add(
+        &self,
+        writer: &IndexWriter,
+        doc: &ingest::Document,
+        units: &[Unit],
+    ) -> Result<(), IndexError> {
+        let f = &self.fields;
+        let mut record: Option<(String, TantivyDocument)> = None;
+        for unit in units {
+            let morphs = tokenizers::morphs(&self.analyzer, &unit.norm.text);
+            writer.add_document(self.unit_document(doc, unit, &morphs))?;
+            let key = record_key(doc, unit);
+            if record.as_ref().is_none_or(|(k, _)| *k != key) {
+                if let Some((_, done)) = record.take() {
+                    writer.add_document(done)?;
+                }
+                record = Some((key, self.common(doc, unit, RECORD)));
+            }
+            if let Some((_, r)) = record.as_mut() {
+                r.add_pre_tokenized_text(f.record_morph, tokenizers::pretokenized(&morphs, false));
+                r.add_pre_tokenized_text(f.record_base, tokenizers::pretokenized(&morphs, true));
+                r.add_text(f.record_bigram, &unit.norm.text);
+            }
+        }
+        if let Some((_, done)) = record {
+            writer.add_document(done)?;
+        }
+        Ok(())
+    }
+}
+
+/// `level` of a unit's tantivy document, and of a record's.
+pub const UNIT: &str = "unit";
+pub const RECORD: &str = "record";
+
+/// The record a unit belongs to: for ranking, a survey's "document" is one respondent (単組),
+/// not the whole survey file.
+fn record_key(doc: &ingest::Document, unit: &Unit) -> String {
+    match unit.kind {
+        segment::UnitKind::Answer => format!("{}#{}", doc.id, unit.paragraph),
+        segment::UnitKind::Sentence => doc.id.clone(),
     }
 }
 
@@ -444,10 +542,9 @@ pub fn update(
             let size = std::fs::metadata(corpus.join(rel)).map_or(0, |m| m.len());
             let mut n = 0;
             if let Some(doc) = doc {
-                for unit in segment::segment(&doc, warnings) {
-                    writer.add_document(idx.to_document(&doc, &unit))?;
-                    n += 1;
-                }
+                let units = segment::segment(&doc, warnings);
+                idx.add(&writer, &doc, &units)?;
+                n = units.len();
             }
             let done = files_done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
             bar.set_message(format!("{done}/{} files", todo.len()));

@@ -1,16 +1,18 @@
-//! The two tantivy tokenizers: morphemes (precision) and positional character bigrams (recall).
+//! Index tokens: morphemes with their base forms (precision) and positional character bigrams
+//! (recall).
 //!
 //! tantivy's NgramTokenizer puts every gram at position 0, so phrase queries cannot work on
 //! it; here gram i sits at position i, and a phrase of grams is exactly a substring.
 
-use std::sync::Arc;
-
-use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
+use tantivy::tokenizer::{PreTokenizedString, Token, TokenStream, Tokenizer};
 
 use crate::analyze::Analyzer;
 
-pub const MORPH: &str = "kumiai_morph";
 pub const BIGRAM: &str = "kumiai_bigram";
+/// Morpheme fields are indexed from tokens made up front ([`pretokenized`]), one analysis
+/// serving the surface and base-form fields of a unit and of its record; tantivy still wants
+/// a tokenizer name for them.
+pub const PRETOKENIZED: &str = "raw";
 
 /// Case folding shared by indexing and querying (the text is already NFKC), appended to
 /// `out`. Kana and kanji have no case, so the common case skips the Unicode tables.
@@ -36,22 +38,77 @@ fn is_word(c: char) -> bool {
     matches!(c, '\u{3041}'..='\u{30FF}' | '\u{4E00}'..='\u{9FFF}') || c.is_alphanumeric()
 }
 
-/// Content morphemes of `text` with their byte ranges; symbols and punctuation dropped but
-/// counted in positions, so a phrase never matches across them.
-pub fn morph_tokens(analyzer: &Analyzer, text: &str) -> Vec<Token> {
+/// A content morpheme: where it is, its surface and its dictionary form, both folded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Morph {
+    /// Index among all morphemes of the text, symbols included, so that a phrase never
+    /// matches across punctuation.
+    pub position: usize,
+    /// Byte range in the analysed text.
+    pub range: std::ops::Range<usize>,
+    pub surface: String,
+    /// 原形 (忙しく → 忙しい, 取り組ん → 取り組む); the surface when the dictionary has none.
+    pub base: String,
+    pub role: Role,
+    /// A verb, adjective or auxiliary: the surface may differ from the base form.
+    pub inflects: bool,
+    /// A noun (名詞).
+    pub noun: bool,
+}
+
+/// What a morpheme contributes to the meaning of a compound or phrase.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Content,
+    /// 接頭詞 (非 of 非正規): belongs to the morpheme after it.
+    Prefix,
+    /// 接尾 (者 of 労働者, 員 of 組合員): belongs to the morpheme before it.
+    Suffix,
+    /// Particles, auxiliaries and dependent words (の, を, ない, ている's いる).
+    Function,
+}
+
+/// The content morphemes of `text` (symbols and punctuation dropped but counted in positions).
+pub fn morphs(analyzer: &Analyzer, text: &str) -> Vec<Morph> {
     analyzer
-        .spans(text)
+        .morphemes(text)
         .into_iter()
         .enumerate()
-        .filter(|(_, r)| !crate::analyze::is_symbol(&text[r.clone()]))
-        .map(|(position, r)| Token {
-            offset_from: r.start,
-            offset_to: r.end,
+        .filter(|(_, m)| !m.is_symbol())
+        .map(|(position, m)| Morph {
             position,
-            text: fold(&text[r]),
-            position_length: 1,
+            surface: fold(&m.surface),
+            base: fold(m.base_form()),
+            role: match (m.pos.as_ref(), m.pos_detail.as_ref()) {
+                ("助詞" | "助動詞", _) | (_, "非自立") => Role::Function,
+                ("接頭詞", _) => Role::Prefix,
+                (_, "接尾") => Role::Suffix,
+                _ => Role::Content,
+            },
+            inflects: matches!(m.pos.as_ref(), "動詞" | "形容詞" | "助動詞"),
+            noun: m.pos == "名詞",
+            range: m.range,
         })
         .collect()
+}
+
+/// `morphs` as index tokens: their surfaces, or their base forms. The fields they go to are
+/// not stored, so the text is left empty rather than copied.
+pub fn pretokenized(morphs: &[Morph], base: bool) -> PreTokenizedString {
+    let tokens = morphs
+        .iter()
+        .map(|m| Token {
+            offset_from: m.range.start,
+            offset_to: m.range.end,
+            position: m.position,
+            text: if base { &m.base } else { &m.surface }.clone(),
+            position_length: 1,
+        })
+        .collect();
+    PreTokenizedString {
+        text: String::new(),
+        tokens,
+    }
 }
 
 /// Bigram i covers chars i and i+1 of a run of word characters, at position i; the last char of
@@ -120,44 +177,6 @@ pub fn query_bigrams(word: &str) -> Vec<Token> {
         tokens.pop();
     }
     tokens
-}
-
-/// A token stream over tokens computed up front.
-pub struct VecTokenStream {
-    tokens: Vec<Token>,
-    next: usize,
-}
-
-impl TokenStream for VecTokenStream {
-    fn advance(&mut self) -> bool {
-        self.next += 1;
-        self.next <= self.tokens.len()
-    }
-
-    fn token(&self) -> &Token {
-        &self.tokens[self.next - 1]
-    }
-
-    fn token_mut(&mut self) -> &mut Token {
-        &mut self.tokens[self.next - 1]
-    }
-}
-
-impl VecTokenStream {
-    fn new(tokens: Vec<Token>) -> Self {
-        Self { tokens, next: 0 }
-    }
-}
-
-#[derive(Clone)]
-pub struct MorphTokenizer(pub Arc<Analyzer>);
-
-impl Tokenizer for MorphTokenizer {
-    type TokenStream<'a> = VecTokenStream;
-
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream {
-        VecTokenStream::new(morph_tokens(&self.0, text))
-    }
 }
 
 #[derive(Clone)]

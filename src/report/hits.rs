@@ -85,25 +85,26 @@ fn provenance(hit: &Hit) -> String {
     }
 }
 
-/// The hits grouped by document, documents in the order of their best hit, hits keeping
-/// their rank within a document.
-fn grouped(results: &Results) -> Vec<&Hit> {
-    let mut order: Vec<&str> = Vec::new();
-    for hit in &results.hits {
-        if !order.contains(&hit.doc.as_str()) {
-            order.push(&hit.doc);
-        }
-    }
-    order
-        .iter()
-        .flat_map(|doc| results.hits.iter().filter(move |h| h.doc == *doc))
-        .collect()
+/// Hits with the heading of their document where a new document starts: hits come best
+/// document first (or, with `--by unit`, best passage first), so runs of one record share it.
+fn with_headings(results: &Results) -> impl Iterator<Item = (Option<String>, &Hit)> {
+    let mut current: Option<&str> = None;
+    results.hits.iter().map(move |hit| {
+        let heading = (current != Some(hit.record.as_str())).then(|| document_heading(hit));
+        current = Some(&hit.record);
+        (heading, hit)
+    })
 }
 
+/// A document's title, or for a survey respondent the survey's and the respondent's branch.
 fn document_heading(hit: &Hit) -> String {
+    let title = match (&hit.branch, hit.record != hit.doc) {
+        (Some(branch), true) => format!("{} — {branch}", hit.title),
+        _ => hit.title.clone(),
+    };
     format!(
         "{}  [{} {} {} | {}]",
-        hit.title,
+        title,
         hit.org,
         hit.year.as_deref().unwrap_or("年不明"),
         hit.kind,
@@ -118,23 +119,46 @@ fn summary_lines(results: &Results) -> Vec<String> {
         .map(|(word, syns)| format!("同義語展開: {word} → {}", syns.join(" / ")))
         .collect();
     lines.push(format!(
-        "{} 件ヒット（{} 件表示）",
+        "{} 件ヒット・{} 文書（{} 件表示）",
         results.total,
+        results.documents,
         results.hits.len()
     ));
     lines
 }
 
-pub fn write_terminal(out: &mut impl Write, results: &Results, marker: Marker) -> io::Result<()> {
+/// Why a hit ranks where it does, on one line.
+fn explanation(hit: &Hit) -> String {
+    let d = &hit.document;
+    let words: Vec<String> = hit
+        .matches
+        .iter()
+        .map(|m| format!("{} {} {:.2}", m.word, m.kind.label(), m.score))
+        .collect();
+    format!(
+        "文書 {:.3}（BM25 {:.3}・最良の一節 {:.3}・網羅 {:.0}%）｜一節 {:.2}｜{}",
+        d.score,
+        d.bm25,
+        d.best_passage,
+        d.coverage * 100.0,
+        hit.score,
+        words.join("、")
+    )
+}
+
+pub fn write_terminal(
+    out: &mut impl Write,
+    results: &Results,
+    marker: Marker,
+    explain: bool,
+) -> io::Result<()> {
     for line in summary_lines(results) {
         writeln!(out, "{line}")?;
     }
     writeln!(out)?;
-    let mut current_doc: Option<&str> = None;
-    for hit in grouped(results) {
-        if current_doc != Some(hit.doc.as_str()) {
-            current_doc = Some(&hit.doc);
-            writeln!(out, "■ {}", document_heading(hit))?;
+    for (heading, hit) in with_headings(results) {
+        if let Some(heading) = heading {
+            writeln!(out, "■ {heading}")?;
         }
         let (text, ranges) = display(hit);
         writeln!(
@@ -145,6 +169,9 @@ pub fn write_terminal(out: &mut impl Write, results: &Results, marker: Marker) -
             hit.line
         )?;
         writeln!(out, "    {}", mark(&text, &ranges, marker))?;
+        if explain {
+            writeln!(out, "    ↳ {}", explanation(hit))?;
+        }
     }
     if let Some(f) = &results.facets {
         writeln!(out, "\n集計（全ヒット）")?;
@@ -158,22 +185,44 @@ pub fn write_terminal(out: &mut impl Write, results: &Results, marker: Marker) -
 const STYLE: &str = "body{font-family:sans-serif;margin:1em;max-width:70em}\
 h2{font-size:1.05em;border-bottom:1px solid #bbb;margin-top:1.5em}\
 .hit{margin:.5em 0 .9em}.src{color:#555;font-size:.88em}mark{background:#ffe066}\
-table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}";
+table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}\
+.kwic td.l{text-align:right}";
 
 /// A self-contained page (no script, no network) to open in a browser or pass on: the query,
 /// the hits grouped by document with the matches marked, then the facets.
-pub fn write_html(out: &mut impl Write, results: &Results, query: &str) -> io::Result<()> {
+pub fn write_html(
+    out: &mut impl Write,
+    results: &Results,
+    query: &str,
+    kwic: bool,
+) -> io::Result<()> {
     let html = super::escape_html;
     super::html_start(out, &format!("検索結果：{query}"), STYLE)?;
     writeln!(out, "<h1>検索結果：{}</h1>", html(query))?;
     for line in summary_lines(results) {
         writeln!(out, "<p>{}</p>", html(&line))?;
     }
-    let mut current_doc: Option<&str> = None;
-    for hit in grouped(results) {
-        if current_doc != Some(hit.doc.as_str()) {
-            current_doc = Some(&hit.doc);
-            writeln!(out, "<h2>{}</h2>", html(&document_heading(hit)))?;
+    if kwic {
+        writeln!(
+            out,
+            "<h2>コンコーダンス</h2><table class=\"kwic\"><tr><th>左文脈</th><th>一致</th><th>右文脈</th><th>出典</th></tr>"
+        )?;
+        for line in concordance(results) {
+            writeln!(
+                out,
+                "<tr><td class=\"l\">{}</td><td><mark>{}</mark></td><td>{}</td><td>{} {}</td></tr>",
+                html(&line.left),
+                html(&line.hit_text),
+                html(&line.right),
+                html(&line.hit.doc),
+                html(&provenance(line.hit))
+            )?;
+        }
+        writeln!(out, "</table>")?;
+    }
+    for (heading, hit) in with_headings(results) {
+        if let Some(heading) = heading {
+            writeln!(out, "<h2>{}</h2>", html(&heading))?;
         }
         let (text, ranges) = display(hit);
         writeln!(
@@ -240,32 +289,85 @@ fn right_context(s: &str, cols: usize) -> String {
         .collect()
 }
 
-/// One line per occurrence: left context | match | right context, with the source.
-pub fn write_kwic(out: &mut impl Write, results: &Results, marker: Marker) -> io::Result<()> {
-    const CONTEXT: usize = 30;
+/// One occurrence of a match with its contexts, as KH Coder's コンコーダンス shows it.
+struct KwicLine<'a> {
+    hit: &'a Hit,
+    left: String,
+    hit_text: String,
+    right: String,
+}
+
+const KWIC_CONTEXT: usize = 30;
+
+fn concordance(results: &Results) -> Vec<KwicLine<'_>> {
+    let mut lines = Vec::new();
     for hit in &results.hits {
         let (text, ranges) = display(hit);
         for r in &ranges {
-            writeln!(
-                out,
-                "{} | {} | {}\t{} {}",
-                left_context(&text[..r.start], CONTEXT),
-                marker.wrap(&text[r.clone()]),
-                right_context(&text[r.end..], CONTEXT),
-                hit.doc,
-                provenance(hit)
-            )?;
+            lines.push(KwicLine {
+                hit,
+                left: left_context(&text[..r.start], KWIC_CONTEXT),
+                hit_text: text[r.clone()].to_string(),
+                right: right_context(&text[r.end..], KWIC_CONTEXT),
+            });
         }
+    }
+    lines
+}
+
+/// One line per occurrence: left context | match | right context, with the source.
+pub fn write_kwic(out: &mut impl Write, results: &Results, marker: Marker) -> io::Result<()> {
+    for line in concordance(results) {
+        writeln!(
+            out,
+            "{} | {} | {}\t{} {}",
+            line.left,
+            marker.wrap(&line.hit_text),
+            line.right,
+            line.hit.doc,
+            provenance(line.hit)
+        )?;
     }
     Ok(())
 }
 
-pub fn write_json(out: &mut impl Write, results: &Results) -> io::Result<()> {
-    for hit in &results.hits {
-        serde_json::to_writer(&mut *out, hit)?;
-        writeln!(out)?;
+/// The concordance as CSV, one occurrence a row: Excel sorts it by left or right context
+/// (the left context is also given reversed, so sorting it sorts by the words nearest the
+/// match, as KH Coder's 左 sort does).
+pub fn write_kwic_csv(out: &mut impl Write, results: &Results) -> io::Result<()> {
+    super::write_excel_bom(out)?;
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record([
+        "左文脈",
+        "一致",
+        "右文脈",
+        "左文脈（逆順）",
+        "文書",
+        "出典",
+        "行",
+        "id",
+    ])?;
+    for line in concordance(results) {
+        let left = line.left.trim_start();
+        let reversed: String = left.chars().rev().collect();
+        w.write_record([
+            left,
+            &line.hit_text,
+            &line.right,
+            &reversed,
+            &line.hit.doc,
+            &provenance(line.hit),
+            &line.hit.line.to_string(),
+            &line.hit.id,
+        ])?;
     }
-    Ok(())
+    w.flush()
+}
+
+/// One JSON object: total, documents, expansions, the hits and the facets if asked for.
+pub fn write_json(out: &mut impl Write, results: &Results) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, results)?;
+    writeln!(out)
 }
 
 pub fn write_csv(out: &mut impl Write, results: &Results) -> io::Result<()> {
@@ -282,12 +384,21 @@ pub fn write_csv(out: &mut impl Write, results: &Results) -> io::Result<()> {
         "設問",
         "行",
         "スコア",
+        "文書スコア",
+        "一致の種類",
         "本文",
         "一致箇所",
+        "id",
     ])?;
     for hit in &results.hits {
         let (text, ranges) = display(hit);
         let matches: Vec<&str> = ranges.iter().map(|r| &text[r.clone()]).collect();
+        let kinds: Vec<String> = hit
+            .matches
+            .iter()
+            .map(|m| format!("{}:{}", m.word, m.kind.label()))
+            .collect();
+        let kinds = kinds.join(" / ");
         w.write_record([
             hit.doc.as_str(),
             &hit.title,
@@ -300,8 +411,11 @@ pub fn write_csv(out: &mut impl Write, results: &Results) -> io::Result<()> {
             hit.question.as_deref().unwrap_or(""),
             &hit.line.to_string(),
             &format!("{:.3}", hit.score),
+            &format!("{:.3}", hit.document.score),
+            &kinds,
             &text,
             &matches.join(" / "),
+            &hit.id,
         ])?;
     }
     w.flush()

@@ -1,36 +1,29 @@
-//! Search: query text → tantivy query over the morpheme and bigram fields → ranked hits with
-//! highlight spans in the ORIGINAL text.
+//! Search: query text → candidate units → documents ranked by how much they are about the
+//! query, each with its best passages, and highlight spans in the ORIGINAL text.
 //!
-//! Ranking: every word matches by morpheme (boosted) or by bigram phrase (partial words), so
-//! 自治労 ranks units with the token 自治労 above units that only contain 自治労連; a unit
-//! containing all the words gets a constant bonus that puts it above units with only some.
+//! Each query word matches as its morphemes (exact), its base form (忙しい finds 忙しく), a
+//! substring of a longer word (未加入 in 未加入者), one of its parts (競合 of 競合組合) or a
+//! synonym, in that order of weight ([`build`]); documents — a prose file, or one respondent
+//! of a survey — rank by record-level BM25 blended with their best passage ([`rank`]).
 
+mod build;
 mod forward;
 pub mod query;
+mod rank;
 pub mod thesaurus;
 
 use std::collections::BTreeMap;
-use std::ops::{Bound, Range};
+use std::ops::Range;
 
 use serde::Serialize;
-use tantivy::collector::{Count, DocSetCollector, TopDocs};
-use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur as TOccur, PhraseQuery, Query,
-    RangeQuery, RegexQuery, TermQuery,
-};
-use tantivy::schema::{Field, IndexRecordOption, Value};
-use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
+use tantivy::collector::DocSetCollector;
+use tantivy::schema::{Field, Value};
+use tantivy::{DocAddress, Searcher, TantivyDocument};
 
 use crate::index::{KumiaiIndex, tokenizers};
 use crate::normalize::Normalized;
-use query::{Expr, Filter, Occur, ParsedQuery};
-
-/// How much an exact morpheme match outweighs a bigram-only match.
-const MORPH_BOOST: f32 = 4.0;
-/// Weight of a synonym's match relative to the word itself.
-const SYNONYM_WEIGHT: f32 = 0.3;
-/// Bonus for units containing every word: larger than any realistic BM25 sum.
-const ALL_WORDS_BONUS: f32 = 1000.0;
+use query::ParsedQuery;
+pub use rank::DocumentScore;
 
 /// Groups of interchangeable words (新採 ⇔ 新規採用者) from the manifest, and optionally the
 /// general [`thesaurus`] (団交 ⇔ 団体交渉).
@@ -70,10 +63,60 @@ impl Synonyms {
     }
 }
 
+/// How a query word matched, strongest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MatchType {
+    /// Its morphemes, as typed.
+    Exact,
+    /// Its base form: 忙しい in 忙しく.
+    Base,
+    /// Inside a longer word: 未加入 in 未加入者, 自治労 in 自治労連.
+    Substring,
+    /// One of its parts: 競合 of 競合組合.
+    Part,
+    /// One of its synonyms, never ranked above the word itself.
+    Synonym,
+}
+
+impl MatchType {
+    const ALL: [MatchType; 5] = [
+        MatchType::Exact,
+        MatchType::Base,
+        MatchType::Substring,
+        MatchType::Part,
+        MatchType::Synonym,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            MatchType::Exact => "exact",
+            MatchType::Base => "base",
+            MatchType::Substring => "substring",
+            MatchType::Part => "part",
+            MatchType::Synonym => "synonym",
+        }
+    }
+}
+
+/// How one query word matched a hit.
+#[derive(Debug, Clone, Serialize)]
+pub struct WordMatch {
+    pub word: String,
+    #[serde(rename = "type")]
+    pub kind: MatchType,
+    /// Its contribution to the passage score (before coverage), synonyms capped.
+    pub score: f32,
+}
+
 /// A ranked unit: the contract between search and report.
 #[derive(Debug, Clone, Serialize)]
 pub struct Hit {
+    /// Stable while the document is unchanged: `doc:n`, n the unit's position in it.
+    pub id: String,
     pub doc: String,
+    /// The document it ranks with: `doc`, or `doc#n` for survey respondent n.
+    pub record: String,
     pub title: String,
     pub org: String,
     pub year: Option<String>,
@@ -84,11 +127,18 @@ pub struct Hit {
     pub local: Option<String>,
     pub question: Option<String>,
     pub line: u64,
+    /// The passage's score.
     pub score: f32,
+    /// Why its document ranks where it does.
+    pub document: DocumentScore,
+    /// Each query word that matched, and how.
+    pub matches: Vec<WordMatch>,
     /// The original text of the unit.
     pub text: String,
     /// Byte ranges of matches in `text`, sorted and disjoint.
     pub highlights: Vec<Range<usize>>,
+    /// The same ranges in characters (Unicode scalar values), for JavaScript and Python.
+    pub highlights_chars: Vec<Range<usize>>,
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -101,12 +151,25 @@ pub struct Facets {
 
 #[derive(Debug, Serialize)]
 pub struct Results {
+    /// Matching units.
     pub total: usize,
-    pub hits: Vec<Hit>,
+    /// Documents (records) they belong to.
+    pub documents: usize,
     /// Words expanded by synonyms: (word, [synonyms]).
     pub expansions: Vec<(String, Vec<String>)>,
+    pub hits: Vec<Hit>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub facets: Option<Facets>,
+}
+
+/// How results are listed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum By {
+    /// Documents best first, each with up to this many of its best passages; `limit` and
+    /// `offset` count documents.
+    Document(usize),
+    /// One flat list of passages; `limit` and `offset` count passages.
+    Unit,
 }
 
 pub struct Request<'a> {
@@ -115,222 +178,106 @@ pub struct Request<'a> {
     pub limit: usize,
     pub offset: usize,
     pub facets: bool,
-}
-
-/// Builds tantivy queries for one parsed query against one index.
-struct Builder<'a> {
-    idx: &'a KumiaiIndex,
-    synonyms: &'a Synonyms,
-    expansions: Vec<(String, Vec<String>)>,
-}
-
-impl Builder<'_> {
-    fn text_query(&self, text: &str) -> Option<Box<dyn Query>> {
-        let f = &self.idx.fields;
-        let mut alternatives: Vec<(TOccur, Box<dyn Query>)> = Vec::new();
-        let morphs = tokenizers::morph_tokens(&self.idx.analyzer, text);
-        if let Some(q) = phrase(
-            f.morph,
-            morphs.iter().map(|t| (t.position, t.text.as_str())),
-        ) {
-            alternatives.push((TOccur::Should, Box::new(BoostQuery::new(q, MORPH_BOOST))));
-        }
-        let grams = tokenizers::query_bigrams(text);
-        let bigram: Option<Box<dyn Query>> = match grams.as_slice() {
-            [one] if one.text.chars().count() == 1 => {
-                let pattern = format!("{}.?", regex_escape(&one.text));
-                RegexQuery::from_pattern(&pattern, f.bigram)
-                    .ok()
-                    .map(|q| Box::new(q) as Box<dyn Query>)
-            }
-            _ => phrase(
-                f.bigram,
-                grams.iter().map(|t| (t.position, t.text.as_str())),
-            ),
-        };
-        if let Some(q) = bigram {
-            alternatives.push((TOccur::Should, q));
-        }
-        (!alternatives.is_empty())
-            .then(|| Box::new(BooleanQuery::new(alternatives)) as Box<dyn Query>)
-    }
-
-    fn word_query(&mut self, word: &str) -> Option<Box<dyn Query>> {
-        let words = self.synonyms.expand(&word.to_lowercase());
-        if words.len() > 1 {
-            self.expansions
-                .push((word.to_string(), words[1..].to_vec()));
-        }
-        // Synonyms widen recall but must not outrank the word the user typed.
-        let subs: Vec<(TOccur, Box<dyn Query>)> = words
-            .iter()
-            .enumerate()
-            .filter_map(|(i, w)| {
-                let q = self.text_query(w)?;
-                let q: Box<dyn Query> = if i == 0 {
-                    q
-                } else {
-                    Box::new(BoostQuery::new(q, SYNONYM_WEIGHT))
-                };
-                Some((TOccur::Should, q))
-            })
-            .collect();
-        (!subs.is_empty()).then(|| Box::new(BooleanQuery::new(subs)) as Box<dyn Query>)
-    }
-
-    fn expr(&mut self, expr: &Expr) -> Option<Box<dyn Query>> {
-        match expr {
-            Expr::Word(w) => self.word_query(w),
-            Expr::Phrase(p) => self.text_query(p),
-            Expr::Or(items) => {
-                let subs: Vec<_> = items
-                    .iter()
-                    .filter_map(|e| Some((TOccur::Should, self.expr(e)?)))
-                    .collect();
-                (!subs.is_empty()).then(|| Box::new(BooleanQuery::new(subs)) as Box<dyn Query>)
-            }
-            Expr::Group(clauses) => self.clauses(clauses),
-            Expr::Filter(filter) => Some(self.filter(filter)),
-        }
-    }
-
-    /// A clause list: filters restrict, words rank, and all-words units get the bonus.
-    fn clauses(&mut self, clauses: &[(Occur, Expr)]) -> Option<Box<dyn Query>> {
-        let mut out: Vec<(TOccur, Box<dyn Query>)> = Vec::new();
-        let mut scoring = Vec::new();
-        for (occur, expr) in clauses {
-            let Some(q) = self.expr(expr) else { continue };
-            let occur = match (occur, expr) {
-                (Occur::MustNot, _) => TOccur::MustNot,
-                (Occur::Must, _) | (Occur::Should, Expr::Filter(_)) => TOccur::Must,
-                (Occur::Should, _) => TOccur::Should,
-            };
-            if occur == TOccur::Should {
-                scoring.push(q);
-            } else {
-                out.push((occur, q));
-            }
-        }
-        // A unit must match at least one word even when filters or +words are also present
-        // (tantivy would otherwise treat the words as optional next to a Must clause).
-        if scoring.len() > 1 {
-            let all: Vec<_> = scoring
-                .iter()
-                .map(|q| (TOccur::Must, q.box_clone()))
-                .collect();
-            let bonus = ConstScoreQuery::new(Box::new(BooleanQuery::new(all)), ALL_WORDS_BONUS);
-            out.push((TOccur::Should, Box::new(bonus)));
-        }
-        if !scoring.is_empty() {
-            let any: Vec<_> = scoring.into_iter().map(|q| (TOccur::Should, q)).collect();
-            out.push((TOccur::Must, Box::new(BooleanQuery::new(any))));
-        }
-        if out.iter().all(|(o, _)| *o == TOccur::MustNot) && !out.is_empty() {
-            out.push((TOccur::Must, Box::new(AllQuery)));
-        }
-        (!out.is_empty()).then(|| Box::new(BooleanQuery::new(out)) as Box<dyn Query>)
-    }
-
-    fn filter(&self, filter: &Filter) -> Box<dyn Query> {
-        let f = &self.idx.fields;
-        let contains = |field: Field, value: &str| -> Box<dyn Query> {
-            let pattern = format!(".*{}.*", regex_escape(value));
-            match RegexQuery::from_pattern(&pattern, field) {
-                Ok(q) => Box::new(q),
-                Err(_) => Box::new(term(field, value)),
-            }
-        };
-        match filter {
-            Filter::Org(v) => contains(f.org, v),
-            Filter::Branch(v) => contains(f.branch, v),
-            Filter::Question(v) => contains(f.question, v),
-            Filter::Doc(v) => contains(f.doc, v),
-            Filter::Kind(v) => Box::new(term(f.kind, v)),
-            Filter::Year { from, to } => {
-                // A document's year span overlaps [from, to].
-                let bound = |field: Field, y: Option<u16>| match y {
-                    Some(y) => Bound::Included(Term::from_field_u64(field, y.into())),
-                    None => Bound::Unbounded,
-                };
-                Box::new(BooleanQuery::new(vec![
-                    (
-                        TOccur::Must,
-                        Box::new(RangeQuery::new(Bound::Unbounded, bound(f.year_from, *to)))
-                            as Box<dyn Query>,
-                    ),
-                    (
-                        TOccur::Must,
-                        Box::new(RangeQuery::new(bound(f.year_to, *from), Bound::Unbounded)),
-                    ),
-                ]))
-            }
-        }
-    }
-}
-
-fn term(field: Field, value: &str) -> TermQuery {
-    TermQuery::new(
-        Term::from_field_text(field, value),
-        IndexRecordOption::WithFreqs,
-    )
-}
-
-/// A term query for one token, a positional phrase for several.
-fn phrase<'t>(
-    field: Field,
-    tokens: impl Iterator<Item = (usize, &'t str)>,
-) -> Option<Box<dyn Query>> {
-    let terms: Vec<(usize, Term)> = tokens
-        .map(|(p, t)| (p, Term::from_field_text(field, t)))
-        .collect();
-    let first = terms.first()?.0;
-    match terms.len() {
-        1 => Some(Box::new(TermQuery::new(
-            terms[0].1.clone(),
-            IndexRecordOption::WithFreqs,
-        ))),
-        _ => Some(Box::new(forward::Forward(Box::new(
-            PhraseQuery::new_with_offset(terms.into_iter().map(|(p, t)| (p - first, t)).collect()),
-        )))),
-    }
-}
-
-fn regex_escape(s: &str) -> String {
-    regex::escape(s)
+    pub by: By,
 }
 
 pub fn search(idx: &KumiaiIndex, request: &Request) -> Result<Results, tantivy::TantivyError> {
-    let mut builder = Builder {
-        idx,
-        synonyms: request.synonyms,
-        expansions: Vec::new(),
-    };
-    let query = builder
-        .clauses(&request.query.clauses)
-        .unwrap_or_else(|| Box::new(BooleanQuery::new(Vec::new())));
+    let mut builder = build::Builder::new(idx, request.synonyms);
+    let query = builder.candidates(&request.query.clauses);
     let reader = idx.index.reader()?;
     let searcher = reader.searcher();
-    let top = TopDocs::with_limit(request.limit.max(1))
-        .and_offset(request.offset)
-        .order_by_score();
-    let (top, total) = searcher.search(&query, &(top, Count))?;
-    let terms = highlight_terms(idx, request.query, request.synonyms);
-    let mut hits = Vec::with_capacity(top.len());
-    for (score, address) in top.into_iter().take(request.limit) {
-        let doc: TantivyDocument = searcher.doc(address)?;
-        hits.push(to_hit(idx, &doc, score, &terms));
+    let mut candidates: Vec<DocAddress> = searcher
+        .search(&query, &DocSetCollector)?
+        .into_iter()
+        .collect();
+    candidates.sort_unstable();
+    let ranking = rank::rank(
+        idx,
+        &searcher,
+        &candidates,
+        &builder.leaves,
+        builder.clauses,
+    )?;
+    let chosen = choose(&ranking, request);
+    let terms: Vec<HighlightTerm> = builder
+        .leaves
+        .iter()
+        .flat_map(|l| l.highlight_terms())
+        .collect();
+    let mut hits = Vec::with_capacity(chosen.len());
+    for unit in chosen {
+        let doc: TantivyDocument = searcher.doc(unit.address)?;
+        let (record, document) = &ranking.records[unit.record as usize];
+        let matches = builder
+            .leaves
+            .iter()
+            .zip(unit.word_totals(&ranking))
+            .filter_map(|(leaf, (kind, score))| {
+                Some(WordMatch {
+                    word: leaf.text.clone(),
+                    kind: kind?,
+                    score,
+                })
+            })
+            .collect();
+        let mut hit = to_hit(idx, &doc, unit.score, &terms);
+        hit.id = format!("{}:{}", hit.doc, unit.seq);
+        hit.record = record.clone();
+        hit.document = *document;
+        hit.matches = matches;
+        hits.push(hit);
     }
     let facets = if request.facets {
-        Some(facets(&searcher, &query)?)
+        Some(facets(&searcher, &candidates)?)
     } else {
         None
     };
     Ok(Results {
-        total,
+        total: candidates.len(),
+        documents: ranking.records.len(),
         hits,
         expansions: builder.expansions,
         facets,
     })
+}
+
+/// The units to show, in order: by document (best documents, their best passages) or flat.
+fn choose<'r>(ranking: &'r rank::Ranking, request: &Request) -> Vec<&'r rank::Ranked> {
+    let by_score = |a: &&rank::Ranked, b: &&rank::Ranked| {
+        b.score
+            .total_cmp(&a.score)
+            .then(a.record.cmp(&b.record))
+            .then(a.seq.cmp(&b.seq))
+    };
+    match request.by {
+        By::Unit => {
+            let mut all: Vec<&rank::Ranked> = ranking.units.iter().collect();
+            all.sort_by(by_score);
+            all.into_iter()
+                .skip(request.offset)
+                .take(request.limit)
+                .collect()
+        }
+        By::Document(per_doc) => {
+            let mut of_record: Vec<Vec<&rank::Ranked>> = vec![Vec::new(); ranking.records.len()];
+            for u in &ranking.units {
+                of_record[u.record as usize].push(u);
+            }
+            ranking
+                .order
+                .iter()
+                .skip(request.offset)
+                .take(request.limit)
+                .flat_map(|&r| {
+                    let mut units = std::mem::take(&mut of_record[r as usize]);
+                    units.sort_by(by_score);
+                    // A document is shown with at least its best passage.
+                    units.truncate(per_doc.max(1));
+                    units
+                })
+                .collect()
+        }
+    }
 }
 
 /// Every unit matching the query, as (document id, unit sequence number): a selection for
@@ -340,14 +287,7 @@ pub fn matching_units(
     query: &ParsedQuery,
     synonyms: &Synonyms,
 ) -> Result<std::collections::HashSet<(String, usize)>, tantivy::TantivyError> {
-    let mut builder = Builder {
-        idx,
-        synonyms,
-        expansions: Vec::new(),
-    };
-    let Some(query) = builder.clauses(&query.clauses) else {
-        return Ok(Default::default());
-    };
+    let query = build::Builder::new(idx, synonyms).candidates(&query.clauses);
     let searcher = idx.index.reader()?.searcher();
     let f = &idx.fields;
     let mut out = std::collections::HashSet::new();
@@ -364,34 +304,35 @@ pub fn matching_units(
     Ok(out)
 }
 
-/// A word to highlight, analysed once per search rather than once per hit.
+/// What to mark for one query word, analysed once per search rather than once per hit.
 struct HighlightTerm {
-    text: String,
-    morphemes: Vec<String>,
+    /// Morpheme sequences to find in the unit: (folded surfaces, false), or (base forms of
+    /// meaningful morphemes, true), which may have particles between them.
+    sequences: Vec<(Vec<String>, bool)>,
+    /// Text to find as a substring where no sequence is found (the typed word only).
+    substring: Option<String>,
 }
 
-fn highlight_terms(
-    idx: &KumiaiIndex,
-    query: &ParsedQuery,
-    synonyms: &Synonyms,
-) -> Vec<HighlightTerm> {
-    let mut terms: Vec<String> = query
-        .positive_terms()
-        .iter()
-        .flat_map(|t| synonyms.expand(&t.to_lowercase()))
-        .collect();
-    terms.sort();
-    terms.dedup();
-    terms
-        .into_iter()
-        .map(|text| HighlightTerm {
-            morphemes: tokenizers::morph_tokens(&idx.analyzer, &text)
-                .into_iter()
-                .map(|t| t.text)
-                .collect(),
-            text,
-        })
-        .collect()
+impl HighlightTerm {
+    fn new(morphs: &[tokenizers::Morph], substring: Option<&str>) -> Self {
+        let surfaces = morphs.iter().map(|m| m.surface.clone()).collect();
+        let mut sequences = vec![(surfaces, false)];
+        if morphs.iter().any(|m| m.inflects) {
+            let core = build::core(morphs).into_iter().map(|(_, b)| b).collect();
+            sequences.push((core, true));
+        }
+        Self {
+            sequences,
+            substring: substring.map(str::to_string),
+        }
+    }
+
+    fn base(part: Vec<String>) -> Self {
+        Self {
+            sequences: vec![(part, true)],
+            substring: None,
+        }
+    }
 }
 
 fn to_hit(idx: &KumiaiIndex, doc: &TantivyDocument, score: f32, terms: &[HighlightTerm]) -> Hit {
@@ -407,7 +348,7 @@ fn to_hit(idx: &KumiaiIndex, doc: &TantivyDocument, score: f32, terms: &[Highlig
     };
     let num = |field: Field| doc.get_first(field).and_then(|v| v.as_u64());
     let text = text_of(f.text);
-    let norm_text = text_of(f.morph);
+    let norm_text = text_of(f.norm);
     let offsets = doc
         .get_first(f.offsets)
         .and_then(|v| v.as_bytes())
@@ -417,6 +358,7 @@ fn to_hit(idx: &KumiaiIndex, doc: &TantivyDocument, score: f32, terms: &[Highlig
     let highlights = norm
         .map(|norm| highlight(idx, &norm, &text, span_start, terms))
         .unwrap_or_default();
+    let highlights_chars = char_ranges(&text, &highlights);
     let year = match (num(f.year_from), num(f.year_to)) {
         (Some(a), Some(b)) if a == b => Some(a.to_string()),
         (Some(a), Some(b)) => Some(format!("{a}-{b}")),
@@ -429,7 +371,9 @@ fn to_hit(idx: &KumiaiIndex, doc: &TantivyDocument, score: f32, terms: &[Highlig
         (p, l) => p.clone().or(l.clone()),
     };
     Hit {
+        id: String::new(),
         doc: text_of(f.doc),
+        record: String::new(),
         title: text_of(f.title),
         org: text_of(f.org),
         year,
@@ -441,13 +385,32 @@ fn to_hit(idx: &KumiaiIndex, doc: &TantivyDocument, score: f32, terms: &[Highlig
         question: opt(f.question),
         line: num(f.line).unwrap_or(0),
         score,
+        document: DocumentScore::default(),
+        matches: Vec::new(),
         text,
         highlights,
+        highlights_chars,
     }
 }
 
-/// Match ranges in the original `text`: exact morpheme sequences where the term's morphemes
-/// occur, substrings (the bigram matches) where they do not.
+/// Byte ranges of `text` (sorted, on char boundaries) as char ranges.
+fn char_ranges(text: &str, ranges: &[Range<usize>]) -> Vec<Range<usize>> {
+    let mut chars = 0;
+    let mut at = 0;
+    let mut to_char = |byte: usize| {
+        chars += text[at..byte].chars().count();
+        at = byte;
+        chars
+    };
+    ranges
+        .iter()
+        .map(|r| to_char(r.start)..to_char(r.end))
+        .collect()
+}
+
+/// Match ranges in the original `text`: morpheme sequences (surfaces, or base forms for
+/// inflected words and parts) where they occur, the typed word as a substring where it
+/// does not.
 fn highlight(
     idx: &KumiaiIndex,
     norm: &Normalized,
@@ -459,28 +422,42 @@ fn highlight(
     if folded.len() != norm.text.len() {
         return Vec::new();
     }
-    let unit_tokens = tokenizers::morph_tokens(&idx.analyzer, &norm.text);
+    let unit = tokenizers::morphs(&idx.analyzer, &norm.text);
+    let meaningful: Vec<tokenizers::Morph> = unit
+        .iter()
+        .filter(|m| m.role != tokenizers::Role::Function)
+        .cloned()
+        .collect();
     let mut ranges: Vec<Range<usize>> = Vec::new();
     for term in terms {
         let mut found = false;
-        if !term.morphemes.is_empty() {
-            for window in unit_tokens.windows(term.morphemes.len()) {
-                if window
+        for (sequence, by_base) in &term.sequences {
+            if sequence.is_empty() {
+                continue;
+            }
+            let morphs = if *by_base { &meaningful } else { &unit };
+            for window in morphs.windows(sequence.len()) {
+                let same = window
                     .iter()
-                    .zip(&term.morphemes)
-                    .all(|(a, b)| a.text == *b)
-                {
-                    ranges.push(window[0].offset_from..window[window.len() - 1].offset_to);
+                    .zip(sequence)
+                    .all(|(m, s)| *s == *if *by_base { &m.base } else { &m.surface });
+                // Surfaces must be consecutive: a symbol between them breaks the sequence.
+                let adjacent = *by_base
+                    || window
+                        .windows(2)
+                        .all(|p| p[1].position == p[0].position + 1);
+                if same && adjacent {
+                    ranges.push(window[0].range.start..window[window.len() - 1].range.end);
                     found = true;
                 }
             }
         }
-        if !found && !term.text.is_empty() {
-            ranges.extend(
-                folded
-                    .match_indices(term.text.as_str())
-                    .map(|(i, m)| i..i + m.len()),
-            );
+        if let Some(sub) = term
+            .substring
+            .as_deref()
+            .filter(|s| !found && !s.is_empty())
+        {
+            ranges.extend(folded.match_indices(sub).map(|(i, m)| i..i + m.len()));
         }
     }
     ranges.sort_by_key(|r| (r.start, std::cmp::Reverse(r.end)));
@@ -506,10 +483,9 @@ fn highlight(
         .collect()
 }
 
-fn facets(searcher: &Searcher, query: &dyn Query) -> Result<Facets, tantivy::TantivyError> {
-    let docs = searcher.search(query, &DocSetCollector)?;
+fn facets(searcher: &Searcher, docs: &[DocAddress]) -> Result<Facets, tantivy::TantivyError> {
     let mut by_segment: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
-    for DocAddress {
+    for &DocAddress {
         segment_ord,
         doc_id,
     } in docs
