@@ -147,11 +147,15 @@ fn queries_parse_or_point_inside_the_query() {
 fn any_parsed_query_searches_the_real_index() {
     let idx = bundled_index();
     let synonyms = Synonyms::new(&[vec!["新採".into(), "新規採用者".into()]], true);
-    let limits = prop::sample::select(vec![0usize, 1, 20, 1000]);
+    let limits = prop::sample::select(vec![0usize, 1, 20, 1 << 62, usize::MAX]);
+    let by = prop_oneof![
+        Just(search::By::Unit),
+        prop::sample::select(vec![0usize, 3, usize::MAX]).prop_map(search::By::Document),
+    ];
     runner(cases(1500))
         .run(
-            &(text_of(QUERY_PIECES, 12), limits.clone(), limits),
-            |(q, limit, offset)| {
+            &(text_of(QUERY_PIECES, 12), limits.clone(), limits, by),
+            |(q, limit, offset, by)| {
                 let Ok(parsed) = query::parse(&q) else {
                     return Ok(());
                 };
@@ -161,6 +165,7 @@ fn any_parsed_query_searches_the_real_index() {
                     limit,
                     offset,
                     facets: true,
+                    by,
                 };
                 search::search(idx, &request)
                     .map_err(|e| TestCaseError::fail(format!("{q:?}: {e}")))?;

@@ -335,8 +335,7 @@ pub fn write_kwic(out: &mut impl Write, results: &Results, marker: Marker) -> io
 /// (the left context is also given reversed, so sorting it sorts by the words nearest the
 /// match, as KH Coder's 左 sort does).
 pub fn write_kwic_csv(out: &mut impl Write, results: &Results) -> io::Result<()> {
-    super::write_excel_bom(out)?;
-    let mut w = csv::Writer::from_writer(out);
+    let mut w = super::excel::CsvWriter::new(out)?;
     w.write_record([
         "左文脈",
         "一致",
