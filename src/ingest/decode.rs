@@ -91,7 +91,7 @@ fn decode_text(bytes: &[u8]) -> Result<(String, &'static str, usize), DecodeErro
 /// forms and CJK punctuation — with no control characters but line ends and tabs. The wrong
 /// order turns 一 into `N` and a line feed into 'ਊ', and fails that test.
 fn utf16_without_bom(bytes: &[u8]) -> Option<(String, &'static str, usize)> {
-    if bytes.len() % 2 != 0 {
+    if !bytes.len().is_multiple_of(2) {
         return None;
     }
     [
