@@ -135,6 +135,13 @@ pub(super) fn search(cli: &Cli, args: &SearchArgs, warnings: &Warnings) -> Resul
         }
     }
     out.flush()?;
+    if results.total == 0 {
+        // Nothing found is not an error, but a script can tell it from a hit (grep's 1).
+        return Err(Failure {
+            message: String::new(),
+            status: EXIT_NOTHING_FOUND,
+        });
+    }
     Ok(())
 }
 

@@ -41,6 +41,10 @@ impl SurveyTable {
             show_personal,
         };
         for doc in docs {
+            if let crate::ingest::Layout::Table(t) = &doc.layout {
+                table.add_table(doc, t);
+                continue;
+            }
             let Some((form, parsed)) = segment::parse_form(doc, warnings) else {
                 continue;
             };
@@ -84,6 +88,60 @@ impl SurveyTable {
             }
         }
         table
+    }
+
+    /// The rows of a tabular survey, already one per respondent: its attribute columns as
+    /// fields, its question columns as answers, its personal columns only if asked for.
+    fn add_table(&mut self, doc: &Document, t: &crate::ingest::table::Table) {
+        let spec = &t.spec;
+        for q in &spec.questions {
+            if !self.questions.contains(q) {
+                self.questions.push(q.clone());
+            }
+        }
+        for a in &spec.attributes {
+            if !self.field_labels.contains(a) {
+                self.field_labels.push(a.clone());
+            }
+        }
+        for (number, row) in t.rows.iter().enumerate() {
+            let cell = |name: &String| {
+                t.column(name)
+                    .and_then(|i| row.cells.get(i))
+                    .map(|c| c.trim().to_string())
+                    .filter(|c| !c.is_empty())
+            };
+            let branch = |i: usize| spec.branch.get(i).and_then(cell).unwrap_or_default();
+            let personal: Vec<String> = spec.personal.iter().filter_map(cell).collect();
+            self.rows.push(SurveyRow {
+                doc: doc.id.clone(),
+                record: number + 1,
+                line: row.line,
+                prefecture: branch(0),
+                union: branch(1),
+                respondent: (self.show_personal && !personal.is_empty())
+                    .then(|| personal.join(" ")),
+                federation: None,
+                fields: spec
+                    .attributes
+                    .iter()
+                    .filter_map(|a| {
+                        Some(segment::survey::SurveyField {
+                            label: a.clone(),
+                            values: vec![cell(a)?],
+                            annotation: None,
+                            as_of: None,
+                            line: row.line,
+                        })
+                    })
+                    .collect(),
+                answers: spec
+                    .questions
+                    .iter()
+                    .filter_map(|q| Some((q.clone(), cell(q)?)))
+                    .collect(),
+            });
+        }
     }
 
     /// CSV with Japanese headers, a BOM for Excel; two columns per field (自治労, 競合).
