@@ -166,10 +166,26 @@ enum Command {
     },
     /// Frequency of terms per organisation and year (raw and per 10,000 morphemes).
     ///
-    /// Example: kumiai trend 自治労 自治労連 未加入者 --format html > trend.html
+    /// A term is counted as written: its exact sequence of morphemes after normalization
+    /// (自治労 is not counted inside 自治労連), without the synonyms and base forms that
+    /// `search` adds. To count 新採 and 新規採用者 together, give both terms.
+    ///
+    /// Examples:
+    ///   kumiai trend 自治労 自治労連 未加入者 --format html > trend.html
+    ///   kumiai trend 人員確保 --kind policy --year 2024..2025
+    #[command(verbatim_doc_comment)]
     Trend {
         #[arg(required = true)]
         terms: Vec<String>,
+        /// Only documents of this kind: policy, survey or report.
+        #[arg(long, value_parser = parse_kind)]
+        kind: Option<ingest::Kind>,
+        /// Only documents of this organisation, exactly as in kumiai.toml (自治労 ≠ 自治労連).
+        #[arg(long)]
+        org: Option<String>,
+        /// Only documents of these years: 2025, 2024-2025 or 2024..2025.
+        #[arg(long, value_parser = parse_years)]
+        year: Option<ingest::Years>,
         #[arg(long, value_enum, default_value_t = TrendFormat::Table)]
         format: TrendFormat,
     },
@@ -256,6 +272,19 @@ enum SurveyFormat {
     Json,
 }
 
+fn parse_kind(s: &str) -> Result<ingest::Kind, String> {
+    match s {
+        "policy" => Ok(ingest::Kind::Policy),
+        "survey" => Ok(ingest::Kind::Survey),
+        "report" => Ok(ingest::Kind::Report),
+        _ => Err("write policy, survey or report".into()),
+    }
+}
+
+fn parse_years(s: &str) -> Result<ingest::Years, String> {
+    s.parse()
+}
+
 /// A failure that ends the command, with the exit status it maps to.
 pub struct Failure {
     pub message: String,
@@ -327,7 +356,20 @@ pub fn run() -> ExitCode {
             *layout,
             &warnings,
         ),
-        Command::Trend { terms, format } => compare::trend(&cli, terms, *format, &warnings),
+        Command::Trend {
+            terms,
+            kind,
+            org,
+            year,
+            format,
+        } => {
+            let filter = crate::trend::Filter {
+                kind: *kind,
+                org: org.clone(),
+                year: *year,
+            };
+            compare::trend(&cli, terms, &filter, *format, &warnings)
+        }
         Command::Units { format } => corpus::units(&cli, *format, &warnings),
         Command::Survey {
             file,
