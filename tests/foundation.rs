@@ -294,7 +294,8 @@ fn units_of_the_survey_carry_branch_and_question() {
     let record1: Vec<&&Value> = survey.iter().filter(|u| u["paragraph"] == 1).collect();
     assert!(record1.len() >= 8, "{}", record1.len());
     for u in &record1 {
-        assert_eq!(u["prefecture"], "岩手");
+        assert_eq!(u["prefecture"], "岩手県", "canonical");
+        assert_eq!(u["prefecture_as_written"], "岩手");
         assert_eq!(u["local"], "自治労奥州市職員労働組合");
         let attrs: Vec<(String, String)> = serde_json::from_value(u["attrs"].clone()).unwrap();
         assert!(

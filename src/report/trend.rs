@@ -445,7 +445,12 @@ mod tests {
         assert_eq!(page.matches("<polyline").count(), 2);
         // 2 terms × 3 points with a known year.
         assert_eq!(page.matches("<circle cx").count(), 6 + 4);
-        assert!(page.contains(">2024-2025</text>"));
+        // Whole years on the axis: C労組's 2024-2025 is a span over both (one per term), not
+        // a third year between them.
+        assert!(!page.contains(">2024-2025</text>"), "{page}");
+        assert_eq!(page.matches(">2024</text>").count(), 1);
+        assert_eq!(page.matches(">2025</text>").count(), 1);
+        assert_eq!(page.matches("stroke-opacity=\"0.3\"").count(), 2);
     }
 
     #[test]
