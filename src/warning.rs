@@ -187,14 +187,27 @@ mod tests {
         let file = Path::new("survey.txt");
         let warnings = [
             Warning::new(file, None, "not a doubt"),
-            Warning::layout(file, 86, "A-block", doubt("岩手 / 奥州市職労", &["差異", "取組"])),
-            Warning::layout(file, 90, "order", doubt("岩手 / 奥州市職労", &["取組", "要望"])),
+            Warning::layout(
+                file,
+                86,
+                "A-block",
+                doubt("岩手 / 奥州市職労", &["差異", "取組"]),
+            ),
+            Warning::layout(
+                file,
+                90,
+                "order",
+                doubt("岩手 / 奥州市職労", &["取組", "要望"]),
+            ),
             Warning::layout(file, 370, "B-block", doubt("広島県 / 呉市職労", &["悩み"])),
         ];
         let notes = layout_notes(&warnings);
         assert_eq!(notes.len(), 3, "{notes:?}");
         assert!(notes[0].starts_with("survey.txt：") && notes[0].contains("3 か所"));
-        assert_eq!(notes[1], "・岩手 / 奥州市職労（86行目・90行目）：差異、取組、要望");
+        assert_eq!(
+            notes[1],
+            "・岩手 / 奥州市職労（86行目・90行目）：差異、取組、要望"
+        );
         assert_eq!(notes[2], "・広島県 / 呉市職労（370行目）：悩み");
         assert!(layout_notes(&warnings[..1]).is_empty());
     }

@@ -62,7 +62,12 @@ fn texts(units: &[Value], doc: &str) -> Vec<String> {
 /// panic, the real document's units all printed. Returns the run and its units.
 fn units_with_warnings(dir: &Path) -> (Run, Vec<Value>) {
     let r = units(dir);
-    assert_eq!(r.code, Some(0), "warnings do not change the status:\n{}", r.stderr);
+    assert_eq!(
+        r.code,
+        Some(0),
+        "warnings do not change the status:\n{}",
+        r.stderr
+    );
     assert!(!r.warnings().is_empty(), "expected warnings:\n{}", r.stderr);
     let units = r.jsonl();
     assert_eq!(
@@ -772,7 +777,10 @@ fn survey_file_in_the_corpus_is_read_with_its_manifest_entry() {
         lines.next(),
         Some("\u{feff}文書,記録番号,行,県本部,単組,上部団体（競合）,時点,注記,悩んでいること")
     );
-    assert_eq!(lines.next(), Some("answers,1,2,岩手,奥州市職労,,,,新採が入らない"));
+    assert_eq!(
+        lines.next(),
+        Some("answers,1,2,岩手,奥州市職労,,,,新採が入らない")
+    );
     assert!(!r.stdout.contains("山田") && !r.stderr.contains("山田"));
 }
 
@@ -790,15 +798,26 @@ fn strict_makes_any_warning_an_error() {
         let a = args(strict);
         run(&a.iter().map(String::as_str).collect::<Vec<_>>())
     };
-    assert_eq!(run_with(true).code, Some(0), "a clean corpus passes --strict");
+    assert_eq!(
+        run_with(true).code,
+        Some(0),
+        "a clean corpus passes --strict"
+    );
     std::fs::write(dir.path().join("empty.txt"), "").unwrap();
     let lax = run_with(false);
     assert_eq!(lax.code, Some(0), "{}", lax.stderr);
     let strict = run_with(true);
     assert_eq!(strict.code, Some(2), "{}", strict.stderr);
     assert!(strict.stderr.contains("empty.txt: skipped: empty file"));
-    assert!(strict.stderr.contains("--strict: the input gave 1 warning(s)"));
-    assert_eq!(strict.stdout, lax.stdout, "the output is written all the same");
+    assert!(
+        strict
+            .stderr
+            .contains("--strict: the input gave 1 warning(s)")
+    );
+    assert_eq!(
+        strict.stdout, lax.stdout,
+        "the output is written all the same"
+    );
 }
 
 #[test]

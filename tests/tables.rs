@@ -79,12 +79,9 @@ fn xlsx_and_shift_jis_csv_surveys_become_answer_units() {
         "採用初日に説明会を開催し、青年部が案内した。"
     );
     assert_eq!(first["attrs"][0], serde_json::json!(["組織率", "27.2%"]));
-    assert!(
-        xlsx.iter()
-            .any(|u| u["prefecture"] == "佐賀県"
-                && u["prefecture_as_written"] == "佐賀県本部"
-                && u["text"] == "未加入者の情報が把握できない。")
-    );
+    assert!(xlsx.iter().any(|u| u["prefecture"] == "佐賀県"
+        && u["prefecture_as_written"] == "佐賀県本部"
+        && u["text"] == "未加入者の情報が把握できない。"));
 
     let csv: Vec<&Value> = units.iter().filter(|u| u["doc"] == "csv-survey").collect();
     assert_eq!(csv.len(), 1);

@@ -106,7 +106,11 @@ fn branch_filters_facets_and_cross_tabs_use_the_canonical_name() {
     for query in ["branch:岩手県本部", "branch:岩手", "branch:岩手県"] {
         let (n, prefectures) = total(query);
         assert_eq!(n, 21, "{query}");
-        assert_eq!(prefectures, BTreeSet::from(["岩手県".to_string()]), "{query}");
+        assert_eq!(
+            prefectures,
+            BTreeSet::from(["岩手県".to_string()]),
+            "{query}"
+        );
     }
     // 広島県 (2 records) and 広島県本部 (1) are one branch.
     assert_eq!(total("branch:広島県本部").0, 31);
@@ -211,7 +215,8 @@ fn the_bundled_demo_runs_clean() {
         assert_eq!(r.code, Some(0), "{args:?}: {}", r.stderr);
         assert_eq!(r.stderr.matches("7 か所").count(), 1, "{}", r.stderr);
         assert!(
-            r.stderr.contains("・岩手 / 自治労奥州市職員労働組合（86行目）：競合単組との差別化"),
+            r.stderr
+                .contains("・岩手 / 自治労奥州市職員労働組合（86行目）：競合単組との差別化"),
             "{}",
             r.stderr
         );
@@ -226,7 +231,11 @@ fn the_bundled_demo_runs_clean() {
     assert!(notes.contains("<li>熊本県本部 / 八代市職員労働組合（1498行目）：競合単組との差別化"));
     // --verbose still lists the details; --strict makes the doubts an error.
     let r = run(&["-v", "survey"]);
-    assert!(r.stderr.contains("B-block has 2 cells for 4 slots"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("B-block has 2 cells for 4 slots"),
+        "{}",
+        r.stderr
+    );
     assert_eq!(run(&["--strict", "survey"]).code, Some(2));
 }
 
@@ -349,7 +358,11 @@ fn add_refuses_a_file_outside_the_corpus() {
         s(&elsewhere.path().join("a.csv")),
     ]);
     assert_eq!(r.code, Some(2));
-    assert!(r.stderr.contains("not in the corpus folder"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("not in the corpus folder"),
+        "{}",
+        r.stderr
+    );
     assert!(!dir.path().join("kumiai.toml").exists());
 }
 
@@ -425,7 +438,14 @@ fn an_index_belongs_to_one_corpus() {
     let tmp = tempfile::tempdir().unwrap();
     let index = tmp.path().join("index");
     let search = |corpus: &Path, extra: &[&str]| {
-        let mut args = vec!["--corpus", s(corpus), "search", "組合", "--index", s(&index)];
+        let mut args = vec![
+            "--corpus",
+            s(corpus),
+            "search",
+            "組合",
+            "--index",
+            s(&index),
+        ];
         args.extend(extra);
         args.extend(["--format", "json"]);
         run(&args)
@@ -508,9 +528,17 @@ fn trend_filters_by_kind_org_and_year() {
     assert_eq!(years, BTreeSet::from(["2025", "2024-2025"]), "{y2025:?}");
     let none = run(&["trend", "組合", "--org", "存在しない組織"]);
     assert_eq!(none.code, Some(2));
-    assert!(none.stderr.contains("--kind/--org/--year"), "{}", none.stderr);
+    assert!(
+        none.stderr.contains("--kind/--org/--year"),
+        "{}",
+        none.stderr
+    );
     let bad = run(&["trend", "組合", "--year", "昨年"]);
     assert_eq!(bad.code, Some(2));
     let help = run(&["trend", "--help"]);
-    assert!(help.stdout.contains("without the synonyms"), "{}", help.stdout);
+    assert!(
+        help.stdout.contains("without the synonyms"),
+        "{}",
+        help.stdout
+    );
 }

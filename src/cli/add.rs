@@ -2,8 +2,8 @@
 //! to check and edit.
 
 use super::*;
-use crate::ingest::manifest::{MANIFEST_FILE, find_years, is_table_file};
 use crate::ingest::TableSpec;
+use crate::ingest::manifest::{MANIFEST_FILE, find_years, is_table_file};
 use crate::ingest::table::{self, ColumnRole, Role};
 
 pub(super) fn add(cli: &Cli, file: &Path) -> Result<(), Failure> {
@@ -34,7 +34,13 @@ pub(super) fn add(cli: &Cli, file: &Path) -> Result<(), Failure> {
         .map_or_else(|| name.clone(), |s| s.to_string_lossy().into_owned());
     let id = stem
         .chars()
-        .map(|c| if c.is_whitespace() || c == ':' { '-' } else { c })
+        .map(|c| {
+            if c.is_whitespace() || c == ':' {
+                '-'
+            } else {
+                c
+            }
+        })
         .collect::<String>();
     let years = find_years(&name);
     let year = match years.as_slice() {
@@ -99,7 +105,11 @@ pub(super) fn add(cli: &Cli, file: &Path) -> Result<(), Failure> {
         path.display(),
         crate::warning::escape_controls(&name)
     )?;
-    writeln!(out, "  kind = {kind}, year = {}", year.as_deref().unwrap_or("（不明：書き足してください）"))?;
+    writeln!(
+        out,
+        "  kind = {kind}, year = {}",
+        year.as_deref().unwrap_or("（不明：書き足してください）")
+    )?;
     if let Some((_, roles)) = &roles {
         for r in roles {
             writeln!(out, "  {}", describe(r))?;
@@ -144,10 +154,7 @@ fn describe(r: &ColumnRole) -> String {
     match r.role {
         Role::Branch => format!("{header} → branch（組織の単位：集計と branch: 検索に使う）"),
         Role::Personal => format!("{header} → personal（個人情報：読むだけで索引・出力しない）"),
-        Role::Question => format!(
-            "{header} → questions（自由記述：平均 {} 字）",
-            r.mean_chars
-        ),
+        Role::Question => format!("{header} → questions（自由記述：平均 {} 字）", r.mean_chars),
         Role::Attribute => format!("{header} → attributes（属性：回答に添える）"),
         Role::Ignored => "（見出しのない列）→ 読まない".to_string(),
     }

@@ -428,13 +428,18 @@ enum LayoutNotes {
 /// as Japanese notes where the command uses the answers by question.
 fn report_warnings(warnings: &[Warning], verbose: bool, layout: LayoutNotes) {
     const PER_FILE: usize = 3;
-    let (doubts, warnings): (Vec<&Warning>, Vec<&Warning>) =
-        warnings.iter().partition(|w| w.layout.is_some() && !verbose);
+    let (doubts, warnings): (Vec<&Warning>, Vec<&Warning>) = warnings
+        .iter()
+        .partition(|w| w.layout.is_some() && !verbose);
     match layout {
         LayoutNotes::Said => {
             let doubts: Vec<Warning> = doubts.into_iter().cloned().collect();
             for (i, note) in crate::warning::layout_notes(&doubts).iter().enumerate() {
-                let indent = if i == 0 || !note.starts_with('・') { "注記: " } else { "  " };
+                let indent = if i == 0 || !note.starts_with('・') {
+                    "注記: "
+                } else {
+                    "  "
+                };
                 eprintln!("{indent}{note}");
             }
         }

@@ -107,9 +107,10 @@ fn fold(s: &str) -> String {
 /// followed by 本部.
 fn prefecture_of(name: &str) -> Option<&'static str> {
     let name = name.strip_suffix("本部").unwrap_or(name);
-    PREFECTURES.iter().copied().find(|&p| {
-        p == name || (p != "北海道" && p.strip_suffix(['都', '府', '県']) == Some(name))
-    })
+    PREFECTURES
+        .iter()
+        .copied()
+        .find(|&p| p == name || (p != "北海道" && p.strip_suffix(['都', '府', '県']) == Some(name)))
 }
 
 #[cfg(test)]

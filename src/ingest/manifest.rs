@@ -1,10 +1,10 @@
 //! The corpus manifest (`kumiai.toml` in the corpus folder): metadata a file cannot carry.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::Arc;
 
 use regex::Regex;
 use serde::{Deserialize, Serialize};

@@ -383,9 +383,10 @@ fn infer_meta(rel: &Path, text: &str, layout: &Layout) -> DocMeta {
 /// the header row), else the first non-blank line.
 fn default_title(text: &str, layout: &Layout, rel: &Path) -> String {
     match layout {
-        Layout::Table(_) => rel
-            .file_name()
-            .map_or_else(|| rel.display().to_string(), |n| n.to_string_lossy().into_owned()),
+        Layout::Table(_) => rel.file_name().map_or_else(
+            || rel.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        ),
         Layout::Prose | Layout::Form(_) => first_line(text, rel),
     }
 }

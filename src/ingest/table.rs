@@ -149,7 +149,14 @@ pub enum Role {
 const BRANCH_WORDS: &[&str] = &["県本部", "都道府県", "単組", "支部", "職場"];
 /// Header words of columns holding personal data.
 const PERSONAL_WORDS: &[&str] = &[
-    "氏名", "名前", "記入者", "メール", "mail", "電話", "連絡先", "住所",
+    "氏名",
+    "名前",
+    "記入者",
+    "メール",
+    "mail",
+    "電話",
+    "連絡先",
+    "住所",
 ];
 /// Filled cells this long on average (characters) make a free-text question. In the bundled
 /// survey the shortest real answers average 30 characters, while attributes (counts, rates,
