@@ -286,7 +286,7 @@ fn add_writes_a_table_entry_that_reads_the_survey() {
         "file = \"anketo-2025.csv\"",
         "year = \"2025\"",
         "kind = \"survey\"",
-        "title = \"anketo-2025\"",
+        "title = \"anketo-2025.csv\"",
         "branch = [\"県本部\", \"単組\"]",
         "personal = [\"記入者\", \"メール\"]",
         "questions = [\"新採加入の主な取り組み\", \"県本部への要望\"]",
@@ -318,6 +318,11 @@ fn add_writes_a_table_entry_that_reads_the_survey() {
 
     let r = run(&["--corpus", s(dir.path()), "survey"]);
     assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_eq!(
+        r.stdout.lines().next(),
+        Some("\u{feff}文書,記録番号,行,県本部,単組,組合員数,新採加入の主な取り組み,県本部への要望"),
+        "a table's attribute is one column, without the form's 自治労/競合 pair"
+    );
     assert!(r.stdout.contains("奥州市職労"), "{}", r.stdout);
     assert!(r.stdout.contains("新採交流会を今年も続けて開いてほしい"));
     assert!(!r.stdout.contains("山田") && !r.stdout.contains("example.jp"));

@@ -71,7 +71,10 @@ pub(super) fn add(cli: &Cli, file: &Path) -> Result<(), Failure> {
         None => entry.push_str("# year = \"2025\"\n"),
     }
     let kind = if roles.is_some() { "survey" } else { "policy" };
-    entry.push_str(&format!("kind = \"{kind}\"\ntitle = {}\n", value(&stem)));
+    let title = rel
+        .file_name()
+        .map_or_else(|| name.clone(), |n| n.to_string_lossy().into_owned());
+    entry.push_str(&format!("kind = \"{kind}\"\ntitle = {}\n", value(&title)));
     if let Some((spec, _)) = &roles {
         entry.push_str("\n[document.table]\n");
         for (key, columns) in [
