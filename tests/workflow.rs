@@ -460,7 +460,7 @@ fn an_index_belongs_to_one_corpus() {
     let other = search(b.path(), &[]);
     assert_eq!(other.code, Some(2), "{}", other.stderr);
     assert!(
-        other.stderr.contains("belongs to the corpus") && other.stderr.contains("--rebuild"),
+        other.stderr.contains("was built for the corpus") && other.stderr.contains("--rebuild"),
         "{}",
         other.stderr
     );

@@ -220,7 +220,7 @@ impl fmt::Display for IndexError {
             ),
             IndexError::OtherCorpus { dir, built, asked } => write!(
                 f,
-                "index {} belongs to the corpus {built}, not {asked}: give each corpus its own index (--index DIR), or run `kumiai index --rebuild` to rebuild this one for {asked}",
+                "the index in {} was built for the corpus {built}, not {asked}: give each corpus its own index (--index DIR), or run `kumiai index --rebuild` to rebuild this one for {asked}",
                 dir.display()
             ),
             IndexError::Other(msg) => f.write_str(msg),
