@@ -547,3 +547,28 @@ fn trend_filters_by_kind_org_and_year() {
         help.stdout
     );
 }
+
+#[test]
+fn add_writes_a_text_entry_and_knows_the_printed_form() {
+    let dir = tempfile::tempdir().unwrap();
+    for file in ["jichiro-survey-2024.txt", "jcm-2025-katsudo-hoshin.txt"] {
+        std::fs::copy(corpus().join(file), dir.path().join(file)).unwrap();
+        let r = added(dir.path(), file);
+        assert!(
+            !r.stdout.contains("→"),
+            "no columns for a text: {}",
+            r.stdout
+        );
+    }
+    let manifest = std::fs::read_to_string(dir.path().join("kumiai.toml")).unwrap();
+    let entries: Vec<&str> = manifest.split("[[document]]").skip(1).collect();
+    assert_eq!(entries.len(), 2, "{manifest}");
+    assert!(
+        entries[0].contains("kind = \"survey\"\n") && entries[0].contains("form = \"jichiro\"\n")
+    );
+    assert!(entries[1].contains("kind = \"policy\"\n") && !entries[1].contains("form ="));
+    assert!(entries[1].contains("year = \"2025\"\n"));
+    let r = run(&["--corpus", s(dir.path()), "units"]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert!(!r.stderr.contains("not in kumiai.toml"), "{}", r.stderr);
+}

@@ -70,11 +70,35 @@ pub(super) fn add(cli: &Cli, file: &Path) -> Result<(), Failure> {
         Some(y) => entry.push_str(&format!("year = {}\n", value(y))),
         None => entry.push_str("# year = \"2025\"\n"),
     }
-    let kind = if roles.is_some() { "survey" } else { "policy" };
-    let title = rel
-        .file_name()
-        .map_or_else(|| name.clone(), |n| n.to_string_lossy().into_owned());
-    entry.push_str(&format!("kind = \"{kind}\"\ntitle = {}\n", value(&title)));
+    // A text is a policy unless it is a known printed survey form.
+    let form = match &roles {
+        Some(_) => None,
+        None => std::fs::read(&full)
+            .ok()
+            .and_then(|bytes| ingest::decode::decode(&bytes).ok())
+            .and_then(|d| segment::detect_form(&d.text)),
+    };
+    let kind = if roles.is_some() || form.is_some() {
+        "survey"
+    } else {
+        "policy"
+    };
+    entry.push_str(&format!("kind = \"{kind}\"\n"));
+    match (&roles, form) {
+        // A table's first line is its header row: the file name is the better title.
+        (Some(_), _) => {
+            let title = rel
+                .file_name()
+                .map_or_else(|| name.clone(), |n| n.to_string_lossy().into_owned());
+            entry.push_str(&format!("title = {}\n", value(&title)));
+        }
+        (None, form) => {
+            entry.push_str("# title = \"…\"  (default: the first line of the text)\n");
+            if let Some(form) = form {
+                entry.push_str(&format!("form = \"{form}\"\n"));
+            }
+        }
+    }
     if let Some((spec, _)) = &roles {
         entry.push_str("\n[document.table]\n");
         for (key, columns) in [
@@ -118,10 +142,14 @@ pub(super) fn add(cli: &Cli, file: &Path) -> Result<(), Failure> {
             writeln!(out, "  {}", describe(r))?;
         }
     }
-    writeln!(
-        out,
-        "org（組織名）を書き、列の割り当てを確かめてください。personal の列は索引にも出力にも入りません。"
-    )?;
+    if roles.is_some() {
+        writeln!(
+            out,
+            "org（組織名）を書き、列の割り当てを確かめてください。personal の列は索引にも出力にも入りません。"
+        )?;
+    } else {
+        writeln!(out, "org（組織名）と title（題名）を確かめてください。")?;
+    }
     Ok(())
 }
 
