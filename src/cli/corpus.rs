@@ -81,10 +81,16 @@ impl<'a> UnitRecord<'a> {
 }
 
 pub(super) fn unit_line(doc: &Document, unit: &Unit) -> String {
-    let place = match (&unit.prefecture, &unit.local, &unit.question) {
+    // Branches as written: this is the display; grouping uses the canonical names.
+    let prefecture = unit
+        .prefecture_as_written
+        .as_ref()
+        .or(unit.prefecture.as_ref());
+    let local = unit.local_as_written.as_ref().or(unit.local.as_ref());
+    let place = match (prefecture, local, &unit.question) {
         (Some(p), l, q) => format!(
             "{p}/{}/{}",
-            l.as_deref().unwrap_or("-"),
+            l.map_or("-", String::as_str),
             q.as_deref().unwrap_or("-")
         ),
         _ => unit.section.join(" > "),

@@ -70,6 +70,7 @@ enum Command {
     /// order below the word as typed), +word required, -word excluded,
     /// "exact phrase", OR, ( ), and filters org: year:2025 year:2023..2025 kind:survey
     /// branch:岩手 question:悩んでいること doc:jcm-2025.
+    /// Exit status 1 when nothing is found (the empty result is still printed).
     ///
     /// Examples:
     ///   kumiai search 未加入者
