@@ -86,7 +86,8 @@ fn index_for_search(
     let analyzer = Arc::new(analyzer(cli, Some(&manifest))?);
     match update_with(cli, dir, false, warnings, &manifest, Arc::clone(&analyzer)) {
         Err(locked @ index::IndexError::Locked(_)) => {
-            let idx = index::KumiaiIndex::open_committed(dir, analyzer).map_err(|_| locked)?;
+            let idx = index::KumiaiIndex::open_committed(dir, &cli.corpus, analyzer)
+                .map_err(|_| locked)?;
             eprintln!(
                 "note: another kumiai process is updating the index; searching its last commit"
             );

@@ -292,11 +292,18 @@ impl KumiaiIndex {
     }
 
     /// Opens the last commit to read as it is, without bringing it up to date (another
-    /// process holds the writer lock): only if this kumiai and analyzer made it.
-    pub fn open_committed(dir: &Path, analyzer: Arc<Analyzer>) -> Result<Self, IndexError> {
+    /// process holds the writer lock): only if this kumiai and analyzer made it, for `corpus`.
+    pub fn open_committed(
+        dir: &Path,
+        corpus: &Path,
+        analyzer: Arc<Analyzer>,
+    ) -> Result<Self, IndexError> {
         let idx = Self::open(dir, analyzer)?;
         let state = idx.state();
-        if state.format != FORMAT || state.analyzer != idx.analyzer.version() {
+        if state.format != FORMAT
+            || state.analyzer != idx.analyzer.version()
+            || state.corpus != corpus_key(corpus)
+        {
             return Err(IndexError::Locked(dir.to_path_buf()));
         }
         Ok(idx)
@@ -451,6 +458,14 @@ fn record_key(doc: &ingest::Document, unit: &Unit) -> String {
     }
 }
 
+/// How an index names the corpus it serves: the folder's canonical path.
+fn corpus_key(corpus: &Path) -> String {
+    std::fs::canonicalize(corpus)
+        .unwrap_or_else(|_| corpus.to_path_buf())
+        .to_string_lossy()
+        .into_owned()
+}
+
 fn path_key(path: &Path) -> String {
     path.to_string_lossy().replace('\\', "/")
 }
@@ -490,10 +505,7 @@ pub fn update(
         }
     };
     let old = idx.state();
-    let corpus_key = std::fs::canonicalize(corpus)
-        .unwrap_or_else(|_| corpus.to_path_buf())
-        .to_string_lossy()
-        .into_owned();
+    let corpus_key = corpus_key(corpus);
     if exists && report.rebuilt.is_none() {
         if options.rebuild {
             report.rebuilt = Some("--rebuild was given".into());
