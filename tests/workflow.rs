@@ -572,3 +572,41 @@ fn add_writes_a_text_entry_and_knows_the_printed_form() {
     assert_eq!(r.code, Some(0), "{}", r.stderr);
     assert!(!r.stderr.contains("not in kumiai.toml"), "{}", r.stderr);
 }
+
+#[test]
+fn a_new_branch_alias_rebuilds_the_index() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("anketo.csv"), CSV).unwrap();
+    let entry = "[[document]]\nfile = \"anketo.csv\"\norg = \"某\"\nkind = \"survey\"\n[document.table]\nbranch = [\"県本部\", \"単組\"]\nquestions = [\"新採加入の主な取り組み\"]\npersonal = [\"記入者\", \"メール\"]\n";
+    std::fs::write(dir.path().join("kumiai.toml"), entry).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let index = tmp.path().join("index");
+    let search = |q: &str| {
+        run(&[
+            "--corpus",
+            s(dir.path()),
+            "search",
+            q,
+            "--index",
+            s(&index),
+            "--format",
+            "json",
+        ])
+    };
+    assert_eq!(search("branch:呉市").code, Some(0));
+    assert_eq!(search("branch:くれ").code, Some(1), "no such alias yet");
+    std::fs::write(
+        dir.path().join("kumiai.toml"),
+        format!("[branches]\n\"呉市職労\" = \"くれ市職労\"\n\n{entry}"),
+    )
+    .unwrap();
+    let r = search("branch:くれ");
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("rebuilding the index: the [branches] of kumiai.toml changed"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(json(&r)["hits"][0]["local"], "くれ市職労");
+}
