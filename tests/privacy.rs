@@ -17,6 +17,10 @@ const EXEMPT: &[(&str, &str)] = &[
         "prints the analysis of its own argument or stdin",
     ),
     ("help", "prints help"),
+    (
+        "add",
+        "prints the column headers of the file it adds and what it took each for, never a cell (tests/workflow.rs checks)",
+    ),
 ];
 
 /// One run: the subcommand, its `--format` (None: the default), the rest of its arguments.

@@ -72,17 +72,16 @@ fn xlsx_and_shift_jis_csv_surveys_become_answer_units() {
         .iter()
         .find(|u| u["local"] == "奥州市職労" && u["question"] == "新採加入の主な取り組み")
         .unwrap();
-    assert_eq!(first["prefecture"], "岩手");
+    assert_eq!(first["prefecture"], "岩手県", "canonical");
+    assert_eq!(first["prefecture_as_written"], "岩手");
     assert_eq!(
         first["text"],
         "採用初日に説明会を開催し、青年部が案内した。"
     );
     assert_eq!(first["attrs"][0], serde_json::json!(["組織率", "27.2%"]));
-    assert!(
-        xlsx.iter()
-            .any(|u| u["prefecture"] == "佐賀県本部"
-                && u["text"] == "未加入者の情報が把握できない。")
-    );
+    assert!(xlsx.iter().any(|u| u["prefecture"] == "佐賀県"
+        && u["prefecture_as_written"] == "佐賀県本部"
+        && u["text"] == "未加入者の情報が把握できない。"));
 
     let csv: Vec<&Value> = units.iter().filter(|u| u["doc"] == "csv-survey").collect();
     assert_eq!(csv.len(), 1);
@@ -111,7 +110,7 @@ fn a_table_without_its_manifest_columns_is_skipped_with_a_warning() {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(
         stderr.contains("survey.csv") && stderr.contains("存在しない列"),
         "{stderr}"

@@ -102,10 +102,17 @@ pub(super) fn compare(
 pub(super) fn trend(
     cli: &Cli,
     terms: &[String],
+    filter: &crate::trend::Filter,
     format: TrendFormat,
     warnings: &Warnings,
 ) -> Result<(), Failure> {
-    let (manifest, docs) = load_corpus(&cli.corpus, warnings)?;
+    let (manifest, mut docs) = load_corpus(&cli.corpus, warnings)?;
+    docs.retain(|d| filter.accepts(d));
+    if docs.is_empty() {
+        return Err(Failure::from(
+            "no document of the corpus matches --kind/--org/--year (`kumiai units` lists each document's org and year)",
+        ));
+    }
     let analyzer = analyzer(cli, Some(&manifest))?;
     let trend = crate::trend::trend(&docs, terms, &analyzer, warnings);
     let stdout = io::stdout();

@@ -7,7 +7,9 @@ pub(super) fn tokenize(cli: &Cli, text: Option<&str>, wakati: bool) -> Result<()
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     let mut emit = |line: &str| -> io::Result<()> {
-        let tokens = analyzer.tokenize(line);
+        // Normalized as the index reads a unit, so what is shown is what a search matches.
+        let norm = crate::normalize::normalize(line, 0..line.len()).0.text;
+        let tokens = analyzer.tokenize(&norm);
         if wakati {
             let surfaces: Vec<&str> = tokens.iter().map(|t| t.surface.as_str()).collect();
             writeln!(out, "{}", surfaces.join(" "))
@@ -79,10 +81,16 @@ impl<'a> UnitRecord<'a> {
 }
 
 pub(super) fn unit_line(doc: &Document, unit: &Unit) -> String {
-    let place = match (&unit.prefecture, &unit.local, &unit.question) {
+    // Branches as written: this is the display; grouping uses the canonical names.
+    let prefecture = unit
+        .prefecture_as_written
+        .as_ref()
+        .or(unit.prefecture.as_ref());
+    let local = unit.local_as_written.as_ref().or(unit.local.as_ref());
+    let place = match (prefecture, local, &unit.question) {
         (Some(p), l, q) => format!(
             "{p}/{}/{}",
-            l.as_deref().unwrap_or("-"),
+            l.map_or("-", String::as_str),
             q.as_deref().unwrap_or("-")
         ),
         _ => unit.section.join(" > "),
@@ -132,13 +140,7 @@ pub(super) fn survey(
         Some(path) => {
             let doc = load_named_file(cli, path, warnings)?;
             match doc.layout {
-                ingest::Layout::Form(_) => {}
-                ingest::Layout::Table(_) => {
-                    return Err(Failure::from(format!(
-                        "{}: a tabular survey is already one row per respondent; `kumiai survey` parses printed forms (`kumiai units` lists this table's answers)",
-                        path.display()
-                    )));
-                }
+                ingest::Layout::Form(_) | ingest::Layout::Table(_) => {}
                 ingest::Layout::Prose => {
                     return Err(Failure::from(format!(
                         "{}: not a known survey form (its record headers and question labels were not found)",

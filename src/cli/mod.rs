@@ -14,14 +14,16 @@ use crate::report::hits::{self, Marker};
 use crate::segment::{self, Unit};
 use crate::warning::{Warning, Warnings};
 
+mod add;
 mod compare;
 mod corpus;
 mod search;
 mod themes;
 
-/// Exit status when the work completed but some input was skipped or repaired.
-const EXIT_WARNINGS: u8 = 1;
-/// Exit status for errors the user must fix (bad query, bad arguments, unusable index).
+/// Exit status when the command looked and found nothing (a search without hits), as grep's.
+const EXIT_NOTHING_FOUND: u8 = 1;
+/// Exit status for errors the user must fix (bad query, bad arguments, unusable index), and
+/// with `--strict` for input that gave warnings.
 const EXIT_ERROR: u8 = 2;
 
 #[derive(Parser)]
@@ -29,7 +31,7 @@ const EXIT_ERROR: u8 = 2;
     name = "kumiai",
     version,
     about = "Search, themes and comparison for Japanese labour-union documents (運動方針, 活動方針, アンケート)",
-    after_help = "Examples:\n  kumiai search 未加入者\n  kumiai search '新採 OR 新規採用者 kind:survey' --facets\n  kumiai tokenize 自治労連と自治労の未加入者\n  kumiai survey --format csv > survey.csv\n\nExit status: 0 success, 1 done with warnings about the input, 2 error."
+    after_help = "Examples:\n  kumiai search 未加入者\n  kumiai search '新採 OR 新規採用者 kind:survey' --facets\n  kumiai tokenize 自治労連と自治労の未加入者\n  kumiai survey --format csv > survey.csv\n\nExit status: 0 done (warnings about the input go to stderr and do not change it), 1 nothing\nfound (a search without hits), 2 error; with --strict any warning makes it 2."
 )]
 pub struct Cli {
     /// Corpus folder holding the documents and kumiai.toml.
@@ -38,9 +40,13 @@ pub struct Cli {
     /// Extra user dictionary (MeCab 13-column or lindera 3-column CSV); repeatable.
     #[arg(long = "user-dict", global = true)]
     user_dict: Vec<PathBuf>,
-    /// List every warning instead of a summary per file.
+    /// List every warning instead of a summary per file (and the survey layout details).
     #[arg(long, short, global = true)]
     verbose: bool,
+    /// Exit 2 when the input gave any warning (a skipped file, a survey layout doubt), for
+    /// scripts that must not go on with partly read input.
+    #[arg(long, global = true)]
+    strict: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -64,6 +70,7 @@ enum Command {
     /// order below the word as typed), +word required, -word excluded,
     /// "exact phrase", OR, ( ), and filters org: year:2025 year:2023..2025 kind:survey
     /// branch:岩手 question:悩んでいること doc:jcm-2025.
+    /// Exit status 1 when nothing is found (the empty result is still printed).
     ///
     /// Examples:
     ///   kumiai search 未加入者
@@ -108,6 +115,9 @@ enum Command {
         format: SearchFormat,
     },
     /// Print morphemes MeCab-style (surface<TAB>品詞,…); reads stdin without TEXT.
+    ///
+    /// The text is first normalized as the index reads it (full-width digits and letters
+    /// folded: ３６協定 → 36協定), so the morphemes shown are the ones a search matches.
     ///
     /// Example: kumiai tokenize 自治労連と自治労の未加入者
     Tokenize {
@@ -157,10 +167,26 @@ enum Command {
     },
     /// Frequency of terms per organisation and year (raw and per 10,000 morphemes).
     ///
-    /// Example: kumiai trend 自治労 自治労連 未加入者 --format html > trend.html
+    /// A term is counted as written: its exact sequence of morphemes after normalization
+    /// (自治労 is not counted inside 自治労連), without the synonyms and base forms that
+    /// `search` adds. To count 新採 and 新規採用者 together, give both terms.
+    ///
+    /// Examples:
+    ///   kumiai trend 自治労 自治労連 未加入者 --format html > trend.html
+    ///   kumiai trend 人員確保 --kind policy --year 2024..2025
+    #[command(verbatim_doc_comment)]
     Trend {
         #[arg(required = true)]
         terms: Vec<String>,
+        /// Only documents of this kind: policy, survey or report.
+        #[arg(long, value_parser = parse_kind)]
+        kind: Option<ingest::Kind>,
+        /// Only documents of this organisation, exactly as in kumiai.toml (自治労 ≠ 自治労連).
+        #[arg(long)]
+        org: Option<String>,
+        /// Only documents of these years: 2025, 2024-2025 or 2024..2025.
+        #[arg(long, value_parser = parse_years)]
+        year: Option<ingest::Years>,
         #[arg(long, value_enum, default_value_t = TrendFormat::Table)]
         format: TrendFormat,
     },
@@ -169,17 +195,26 @@ enum Command {
         #[arg(long, value_enum, default_value_t = UnitsFormat::Text)]
         format: UnitsFormat,
     },
-    /// Print the corpus's printed-form surveys (or FILE), one row per respondent.
+    /// Print the corpus's surveys (printed forms and tables), or FILE, one row per respondent.
     ///
     /// Example: kumiai survey --format csv > survey.csv
     Survey {
         file: Option<PathBuf>,
         #[arg(long, value_enum, default_value_t = SurveyFormat::Csv)]
         format: SurveyFormat,
-        /// Include 記入者お名前 (personal data) in the output.
+        /// Include 記入者お名前 and a table's personal columns (personal data) in the output.
         #[arg(long)]
         show_personal: bool,
     },
+    /// Add FILE (in the corpus folder) to kumiai.toml, guessing its entry for you to edit.
+    ///
+    /// For a CSV/TSV/XLSX survey the header decides the columns: 県本部/単組/支部/職場 are
+    /// branches, 氏名/名前/記入者/メール personal (never indexed nor printed), columns of long
+    /// text questions, the rest attributes. Prints what it decided.
+    ///
+    /// Example: kumiai add corpora/2025-anketo.xlsx
+    #[command(verbatim_doc_comment)]
+    Add { file: PathBuf },
 }
 
 #[derive(clap::Args)]
@@ -236,6 +271,19 @@ enum UnitsFormat {
 enum SurveyFormat {
     Csv,
     Json,
+}
+
+fn parse_kind(s: &str) -> Result<ingest::Kind, String> {
+    match s {
+        "policy" => Ok(ingest::Kind::Policy),
+        "survey" => Ok(ingest::Kind::Survey),
+        "report" => Ok(ingest::Kind::Report),
+        _ => Err("write policy, survey or report".into()),
+    }
+}
+
+fn parse_years(s: &str) -> Result<ingest::Years, String> {
+    s.parse()
 }
 
 /// A failure that ends the command, with the exit status it maps to.
@@ -309,19 +357,47 @@ pub fn run() -> ExitCode {
             *layout,
             &warnings,
         ),
-        Command::Trend { terms, format } => compare::trend(&cli, terms, *format, &warnings),
+        Command::Trend {
+            terms,
+            kind,
+            org,
+            year,
+            format,
+        } => {
+            let filter = crate::trend::Filter {
+                kind: *kind,
+                org: org.clone(),
+                year: *year,
+            };
+            compare::trend(&cli, terms, &filter, *format, &warnings)
+        }
         Command::Units { format } => corpus::units(&cli, *format, &warnings),
         Command::Survey {
             file,
             format,
             show_personal,
         } => corpus::survey(&cli, file.as_deref(), *format, *show_personal, &warnings),
+        Command::Add { file } => add::add(&cli, file),
     };
-    let warnings = warnings.into_vec();
-    report_warnings(&warnings, cli.verbose);
+    let mut warnings = warnings.into_vec();
+    // A file read twice in one run (index, then the corpus) warns once.
+    let mut seen = std::collections::HashSet::new();
+    warnings.retain(|w| seen.insert(w.clone()));
+    let layout = match cli.command {
+        Command::Index { .. } | Command::Survey { .. } => LayoutNotes::Said,
+        Command::Report { .. } => LayoutNotes::InReport,
+        _ => LayoutNotes::Unused,
+    };
+    report_warnings(&warnings, cli.verbose, layout);
     match result {
-        Ok(()) if warnings.is_empty() => ExitCode::SUCCESS,
-        Ok(()) => ExitCode::from(EXIT_WARNINGS),
+        Ok(()) if cli.strict && !warnings.is_empty() => {
+            eprintln!(
+                "error: --strict: the input gave {} warning(s)",
+                warnings.len()
+            );
+            ExitCode::from(EXIT_ERROR)
+        }
+        Ok(()) => ExitCode::SUCCESS,
         Err(failure) if failure.message.contains("Broken pipe") => ExitCode::SUCCESS,
         Err(failure) => {
             if !failure.message.is_empty() {
@@ -338,9 +414,42 @@ pub fn run() -> ExitCode {
     }
 }
 
-/// Prints warnings to stderr: all with --verbose, else the first few per file.
-fn report_warnings(warnings: &[Warning], verbose: bool) {
+/// Where a command says the survey layout doubts ([`Warning::layout`]).
+#[derive(Clone, Copy, PartialEq)]
+enum LayoutNotes {
+    /// On stderr, in plain Japanese: `survey` and `index`, which read the answers as such.
+    Said,
+    /// In the report's 注記; stderr only points there.
+    InReport,
+    /// Not at all (but with --verbose): the command does not show answers by question.
+    Unused,
+}
+
+/// Prints warnings to stderr: all with --verbose, else the first few per file; layout doubts
+/// as Japanese notes where the command uses the answers by question.
+fn report_warnings(warnings: &[Warning], verbose: bool, layout: LayoutNotes) {
     const PER_FILE: usize = 3;
+    let (doubts, warnings): (Vec<&Warning>, Vec<&Warning>) = warnings
+        .iter()
+        .partition(|w| w.layout.is_some() && !verbose);
+    match layout {
+        LayoutNotes::Said => {
+            let doubts: Vec<Warning> = doubts.into_iter().cloned().collect();
+            for (i, note) in crate::warning::layout_notes(&doubts).iter().enumerate() {
+                let indent = if i == 0 || !note.starts_with('・') {
+                    "注記: "
+                } else {
+                    "  "
+                };
+                eprintln!("{indent}{note}");
+            }
+        }
+        LayoutNotes::InReport if !doubts.is_empty() => eprintln!(
+            "注記: 調査票の読み取りに確かめるべき箇所が {} か所あります（レポートの注記を参照）",
+            doubts.len()
+        ),
+        _ => {}
+    }
     let mut shown: std::collections::BTreeMap<&Path, usize> = Default::default();
     for w in warnings {
         let n = shown.entry(&w.file).or_default();

@@ -86,7 +86,8 @@ fn index_for_search(
     let analyzer = Arc::new(analyzer(cli, Some(&manifest))?);
     match update_with(cli, dir, false, warnings, &manifest, Arc::clone(&analyzer)) {
         Err(locked @ index::IndexError::Locked(_)) => {
-            let idx = index::KumiaiIndex::open_committed(dir, analyzer).map_err(|_| locked)?;
+            let idx = index::KumiaiIndex::open_committed(dir, &cli.corpus, analyzer)
+                .map_err(|_| locked)?;
             eprintln!(
                 "note: another kumiai process is updating the index; searching its last commit"
             );
@@ -135,6 +136,13 @@ pub(super) fn search(cli: &Cli, args: &SearchArgs, warnings: &Warnings) -> Resul
         }
     }
     out.flush()?;
+    if results.total == 0 {
+        // Nothing found is not an error, but a script can tell it from a hit (grep's 1).
+        return Err(Failure {
+            message: String::new(),
+            status: EXIT_NOTHING_FOUND,
+        });
+    }
     Ok(())
 }
 

@@ -299,7 +299,18 @@ pub(super) fn batch_report(cli: &Cli, out: &Path, warnings: &Warnings) -> Result
             crate::report::escape_html(label)
         )?;
     }
-    writeln!(index, "</ul></body></html>")?;
+    writeln!(index, "</ul>")?;
+    // Survey layout doubts: the answers these pages quote may sit under the wrong question.
+    let notes = crate::warning::layout_notes(&warnings.snapshot());
+    if !notes.is_empty() {
+        writeln!(index, "<h2>注記</h2><ul class=\"notes\">")?;
+        for note in &notes {
+            let note = note.strip_prefix('・').unwrap_or(note);
+            writeln!(index, "<li>{}</li>", crate::report::escape_html(note))?;
+        }
+        writeln!(index, "</ul>")?;
+    }
+    writeln!(index, "</body></html>")?;
     std::fs::write(out.join("index.html"), index)
         .map_err(|e| format!("cannot write index.html: {e}"))?;
     eprintln!("report written to {}", out.join("index.html").display());

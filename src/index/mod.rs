@@ -22,10 +22,11 @@ use tantivy::{Index, IndexWriter, TantivyDocument, TantivyError, Term};
 use crate::analyze::Analyzer;
 use crate::ingest::{self, Manifest};
 use crate::segment::{self, Unit};
-use crate::warning::Warnings;
+use crate::warning::{Warning, Warnings};
 
 /// Bumped when the schema or the meaning of a field changes: forces a rebuild.
-const FORMAT: u32 = 3;
+/// 4: canonical branch names (岩手 → 岩手県), the corpus and per-file warnings recorded.
+const FORMAT: u32 = 4;
 /// A file's recorded size and time vouch for its content only if it was last written this
 /// long before the commit: a write within the same instant could leave both unchanged.
 const SETTLED_NS: u64 = 2_000_000_000;
@@ -119,6 +120,12 @@ fn schema() -> (Schema, Fields) {
 struct State {
     format: u32,
     analyzer: String,
+    /// The corpus folder it indexes (canonical path): an index serves one corpus.
+    #[serde(default)]
+    corpus: String,
+    /// The manifest's branch aliases it was built with: they change every survey unit's key.
+    #[serde(default)]
+    branches: BTreeMap<String, String>,
     /// When it was committed, in ns since the epoch.
     committed: u64,
     /// Corpus-relative path → the file as indexed.
@@ -135,6 +142,10 @@ struct FileState {
     size: u64,
     /// Modification time, ns since the epoch (0 if the file system has none).
     modified: u64,
+    /// What a later run must still say though an unchanged file is not read again: why it was
+    /// skipped, and its survey layout doubts (which `index` says). Repairs are said once.
+    #[serde(default)]
+    warnings: Vec<Warning>,
 }
 
 impl FileState {
@@ -170,6 +181,7 @@ impl FileState {
                 entry,
                 size,
                 modified,
+                warnings: Vec::new(),
             },
             read,
         ))
@@ -184,6 +196,12 @@ impl FileState {
 pub enum IndexError {
     Locked(PathBuf),
     Corrupt(PathBuf, String),
+    /// The index was built from another corpus folder (`--corpus` switched, same `--index`).
+    OtherCorpus {
+        dir: PathBuf,
+        built: String,
+        asked: String,
+    },
     Other(String),
 }
 
@@ -198,6 +216,11 @@ impl fmt::Display for IndexError {
             IndexError::Corrupt(dir, why) => write!(
                 f,
                 "index {} is unreadable ({why}); run `kumiai index --rebuild` to build it anew",
+                dir.display()
+            ),
+            IndexError::OtherCorpus { dir, built, asked } => write!(
+                f,
+                "the index in {} was built for the corpus {built}, not {asked}: give each corpus its own index (--index DIR), or run `kumiai index --rebuild` to rebuild this one for {asked}",
                 dir.display()
             ),
             IndexError::Other(msg) => f.write_str(msg),
@@ -269,11 +292,18 @@ impl KumiaiIndex {
     }
 
     /// Opens the last commit to read as it is, without bringing it up to date (another
-    /// process holds the writer lock): only if this kumiai and analyzer made it.
-    pub fn open_committed(dir: &Path, analyzer: Arc<Analyzer>) -> Result<Self, IndexError> {
+    /// process holds the writer lock): only if this kumiai and analyzer made it, for `corpus`.
+    pub fn open_committed(
+        dir: &Path,
+        corpus: &Path,
+        analyzer: Arc<Analyzer>,
+    ) -> Result<Self, IndexError> {
         let idx = Self::open(dir, analyzer)?;
         let state = idx.state();
-        if state.format != FORMAT || state.analyzer != idx.analyzer.version() {
+        if state.format != FORMAT
+            || state.analyzer != idx.analyzer.version()
+            || state.corpus != corpus_key(corpus)
+        {
             return Err(IndexError::Locked(dir.to_path_buf()));
         }
         Ok(idx)
@@ -332,11 +362,22 @@ impl KumiaiIndex {
             d.add_u64(f.year_to, y.to.into());
         }
         d.add_text(f.kind, doc.meta.kind.as_str());
-        for (field, value) in [(f.prefecture, &unit.prefecture), (f.local, &unit.local)] {
+        // Facets group by the canonical names; `branch:` also finds the names as written and
+        // the 県本部 as it calls itself (岩手県本部).
+        for (field, value, written) in [
+            (f.prefecture, &unit.prefecture, &unit.prefecture_as_written),
+            (f.local, &unit.local, &unit.local_as_written),
+        ] {
             if let Some(v) = value {
                 d.add_text(field, v);
                 d.add_text(f.branch, v);
             }
+            if let Some(w) = written {
+                d.add_text(f.branch, w);
+            }
+        }
+        if let Some(p) = &unit.prefecture {
+            d.add_text(f.branch, format!("{p}本部"));
         }
         d
     }
@@ -417,6 +458,14 @@ fn record_key(doc: &ingest::Document, unit: &Unit) -> String {
     }
 }
 
+/// How an index names the corpus it serves: the folder's canonical path.
+fn corpus_key(corpus: &Path) -> String {
+    std::fs::canonicalize(corpus)
+        .unwrap_or_else(|_| corpus.to_path_buf())
+        .to_string_lossy()
+        .into_owned()
+}
+
 fn path_key(path: &Path) -> String {
     path.to_string_lossy().replace('\\', "/")
 }
@@ -456,11 +505,23 @@ pub fn update(
         }
     };
     let old = idx.state();
+    let corpus_key = corpus_key(corpus);
     if exists && report.rebuilt.is_none() {
         if options.rebuild {
             report.rebuilt = Some("--rebuild was given".into());
         } else if old.format != FORMAT {
             report.rebuilt = Some("the index format changed".into());
+        } else if old.corpus != corpus_key {
+            return Err(IndexError::OtherCorpus {
+                dir: dir.to_path_buf(),
+                built: old.corpus,
+                asked: corpus_key,
+            });
+        } else if old.branches != manifest.branches {
+            report.rebuilt = Some(format!(
+                "the [branches] of {} changed",
+                ingest::manifest::MANIFEST_FILE
+            ));
         } else if old.analyzer != idx.analyzer.version() {
             report.rebuilt = Some(format!(
                 "the analyzer or dictionary changed ({} → {})",
@@ -483,16 +544,22 @@ pub fn update(
     let mut state = State {
         format: FORMAT,
         analyzer: idx.analyzer.version().to_string(),
+        corpus: corpus_key,
+        branches: manifest.branches.clone(),
         committed: 0,
         files: BTreeMap::new(),
     };
     let mut todo = Vec::new();
-    for (rel, now) in checked {
+    for (rel, mut now) in checked {
         let key = path_key(&rel);
         report.read += now.as_ref().is_none_or(|(_, read)| *read) as usize;
-        match (old.files.get(&key), &now) {
+        match (old.files.get(&key), &mut now) {
             (Some(prev), Some((file, _))) if prev.same_text(file) && !rebuild => {
-                report.unchanged += 1
+                report.unchanged += 1;
+                file.warnings = prev.warnings.clone();
+                for w in &prev.warnings {
+                    warnings.push(w.clone());
+                }
             }
             (Some(_), _) => {
                 report.changed += 1;
@@ -535,24 +602,39 @@ pub fn update(
         .sum();
     let bar = progress_bar(options.progress, total_bytes);
     let files_done = std::sync::atomic::AtomicUsize::new(0);
-    let units: usize = todo
+    let done: Vec<(String, usize, Vec<Warning>, bool)> = todo
         .par_iter()
-        .map(|rel| -> Result<usize, IndexError> {
-            let doc = ingest::load_corpus_file(corpus, rel, manifest, warnings);
+        .map(|rel| -> Result<_, IndexError> {
+            let own = Warnings::default();
+            let doc = ingest::load_corpus_file(corpus, rel, manifest, &own);
             let size = std::fs::metadata(corpus.join(rel)).map_or(0, |m| m.len());
             let mut n = 0;
+            let skipped = doc.is_none();
             if let Some(doc) = doc {
-                let units = segment::segment(&doc, warnings);
+                let units = segment::segment(&doc, &own);
                 idx.add(&writer, &doc, &units)?;
                 n = units.len();
             }
             let done = files_done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
             bar.set_message(format!("{done}/{} files", todo.len()));
             bar.inc(size);
-            Ok(n)
+            Ok((path_key(rel), n, own.into_vec(), skipped))
         })
-        .try_reduce(|| 0, |a, b| Ok(a + b))?;
+        .collect::<Result<_, _>>()?;
     bar.finish_and_clear();
+    let mut units = 0;
+    for (key, n, said, skipped) in done {
+        units += n;
+        for w in &said {
+            warnings.push(w.clone());
+        }
+        if let Some(file) = state.files.get_mut(&key) {
+            file.warnings = said
+                .into_iter()
+                .filter(|w| skipped || w.layout.is_some())
+                .collect();
+        }
+    }
     state.committed = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos() as u64);

@@ -1,13 +1,16 @@
 //! The corpus manifest (`kumiai.toml` in the corpus folder): metadata a file cannot carry.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::Arc;
 
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 use std::sync::LazyLock;
+
+use super::branch::BranchNames;
 
 pub const MANIFEST_FILE: &str = "kumiai.toml";
 
@@ -19,6 +22,10 @@ pub struct Manifest {
     /// Groups of interchangeable search words, e.g. ["新採", "新規採用者"].
     #[serde(default)]
     pub synonyms: Vec<Vec<String>>,
+    /// Branch aliases, written name → canonical name (`"札幌" = "北海道"`), for what the
+    /// built-in folding of 都道府県 and 本部 does not catch.
+    #[serde(default)]
+    pub branches: BTreeMap<String, String>,
     #[serde(default, rename = "document")]
     pub documents: Vec<Entry>,
     /// Entry index by file, filled by [`Manifest::load`]: a corpus of thousands of files is
@@ -29,6 +36,9 @@ pub struct Manifest {
     /// entry; the ingest stage reports them as warnings.
     #[serde(skip)]
     pub problems: Vec<String>,
+    /// [`Manifest::branches`] made ready for lookups, shared by every document.
+    #[serde(skip)]
+    pub branch_names: Arc<BranchNames>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -186,6 +196,7 @@ impl Manifest {
             }
         }
         manifest.vet_entries();
+        manifest.branch_names = Arc::new(BranchNames::new(&manifest.branches));
         Ok(manifest)
     }
 

@@ -1,11 +1,13 @@
 //! Ingest: walk the corpus folder, decode each file, attach manifest metadata.
 
+pub mod branch;
 pub mod decode;
 pub mod manifest;
 pub mod table;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -49,6 +51,8 @@ pub struct Document {
     /// The original text, for display; never modified.
     pub text: String,
     pub layout: Layout,
+    /// How its branch names (県本部, 単組) are made canonical: the manifest's aliases.
+    pub branches: Arc<branch::BranchNames>,
 }
 
 /// Extensions read as documents; anything else in the folder is reported and skipped.
@@ -180,7 +184,8 @@ pub fn load_corpus_file(
     warnings: &Warnings,
 ) -> Option<Document> {
     let entry = manifest.entry(rel);
-    let doc = load_file(root, rel, entry, warnings)?;
+    let mut doc = load_file(root, rel, entry, warnings)?;
+    doc.branches = Arc::clone(&manifest.branch_names);
     if entry.is_none() {
         warnings.push(Warning::new(
             rel,
@@ -315,7 +320,7 @@ pub fn load_file(
             title: entry
                 .title
                 .clone()
-                .unwrap_or_else(|| first_line(&text, rel)),
+                .unwrap_or_else(|| default_title(&text, &layout, rel)),
         },
         None => infer_meta(rel, &text, &layout),
     };
@@ -330,6 +335,7 @@ pub fn load_file(
         hash,
         text,
         layout,
+        branches: Arc::default(),
     })
 }
 
@@ -345,7 +351,7 @@ fn table_spec(
                 rel,
                 None,
                 format!(
-                    "skipped: a tabular survey needs a [document.table] entry in {} naming its question columns",
+                    "skipped: a tabular survey needs a [document.table] entry in {} naming its question columns (`kumiai add FILE` writes one)",
                     manifest::MANIFEST_FILE
                 ),
             ));
@@ -369,7 +375,19 @@ fn infer_meta(rel: &Path, text: &str, layout: &Layout) -> DocMeta {
             Layout::Prose => Kind::Policy,
             Layout::Form(_) | Layout::Table(_) => Kind::Survey,
         },
-        title: first_line(text, rel),
+        title: default_title(text, layout, rel),
+    }
+}
+
+/// A title for a document the manifest gives none: a table's file name (its first line is
+/// the header row), else the first non-blank line.
+fn default_title(text: &str, layout: &Layout, rel: &Path) -> String {
+    match layout {
+        Layout::Table(_) => rel.file_name().map_or_else(
+            || rel.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        ),
+        Layout::Prose | Layout::Form(_) => first_line(text, rel),
     }
 }
 

@@ -52,6 +52,17 @@ impl Table {
 }
 
 pub fn read_delimited(text: &str, delimiter: u8, spec: &TableSpec) -> Result<Table, String> {
+    let (headers, rows) = delimited_rows(text, delimiter)?;
+    Table {
+        headers,
+        rows,
+        spec: spec.clone(),
+    }
+    .check()
+}
+
+/// The header row and the rows of CSV/TSV text, as written.
+pub fn delimited_rows(text: &str, delimiter: u8) -> Result<(Vec<String>, Vec<Row>), String> {
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .flexible(true)
@@ -73,6 +84,11 @@ pub fn read_delimited(text: &str, delimiter: u8, spec: &TableSpec) -> Result<Tab
             cells: record.iter().map(str::to_string).collect(),
         });
     }
+    Ok((headers, rows))
+}
+
+pub fn read_workbook(path: &Path, spec: &TableSpec) -> Result<Table, String> {
+    let (headers, rows) = workbook_rows(path, spec.sheet.as_deref())?;
     Table {
         headers,
         rows,
@@ -81,11 +97,12 @@ pub fn read_delimited(text: &str, delimiter: u8, spec: &TableSpec) -> Result<Tab
     .check()
 }
 
-pub fn read_workbook(path: &Path, spec: &TableSpec) -> Result<Table, String> {
+/// The header row and the rows of a workbook's sheet (the first one by default).
+pub fn workbook_rows(path: &Path, sheet: Option<&str>) -> Result<(Vec<String>, Vec<Row>), String> {
     let mut workbook =
         open_workbook_auto(path).map_err(|e| format!("cannot open workbook: {e}"))?;
-    let sheet = match &spec.sheet {
-        Some(name) => name.clone(),
+    let sheet = match sheet {
+        Some(name) => name.to_string(),
         None => workbook
             .sheet_names()
             .first()
@@ -106,12 +123,92 @@ pub fn read_workbook(path: &Path, spec: &TableSpec) -> Result<Table, String> {
             cells: r.iter().map(cell_text).collect(),
         })
         .collect();
-    Table {
-        headers,
-        rows,
-        spec: spec.clone(),
+    Ok((headers, rows))
+}
+
+/// What a column of a new table was taken for, and why: `kumiai add` prints it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnRole {
+    pub header: String,
+    pub role: Role,
+    /// Mean length in characters of its filled cells.
+    pub mean_chars: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Branch,
+    Personal,
+    Question,
+    Attribute,
+    /// No header: not named in the manifest, so never read.
+    Ignored,
+}
+
+/// Header words of branch columns, outermost first: their order is the branch order.
+const BRANCH_WORDS: &[&str] = &["県本部", "都道府県", "単組", "支部", "職場"];
+/// Header words of columns holding personal data.
+const PERSONAL_WORDS: &[&str] = &[
+    "氏名",
+    "名前",
+    "記入者",
+    "メール",
+    "mail",
+    "電話",
+    "連絡先",
+    "住所",
+];
+/// Filled cells this long on average (characters) make a free-text question. In the bundled
+/// survey the shortest real answers average 30 characters, while attributes (counts, rates,
+/// 有・無, job titles) stay under 10.
+pub const QUESTION_MEAN_CHARS: usize = 15;
+
+/// Guesses the manifest's [`TableSpec`] from a table's header and cells: branch columns by
+/// their header (県本部, 単組, 支部, 職場), personal ones too (氏名, 名前, 記入者, メール), free
+/// text by its length, the rest attributes. The user checks and edits the result.
+pub fn infer_spec(headers: &[String], rows: &[Row]) -> (TableSpec, Vec<ColumnRole>) {
+    let mut spec = TableSpec::default();
+    let mut roles = Vec::new();
+    let mut branches: Vec<(usize, String)> = Vec::new();
+    for (i, header) in headers.iter().enumerate() {
+        let name = header.trim().to_string();
+        let filled: Vec<&str> = rows
+            .iter()
+            .filter_map(|r| r.cells.get(i).map(|c| c.trim()))
+            .filter(|c| !c.is_empty())
+            .collect();
+        let chars: usize = filled.iter().map(|c| c.chars().count()).sum();
+        let mean_chars = chars / filled.len().max(1);
+        let lower = name.to_lowercase();
+        let role = if name.is_empty() {
+            Role::Ignored
+        } else if PERSONAL_WORDS.iter().any(|w| lower.contains(w)) {
+            Role::Personal
+        } else if let Some(rank) = BRANCH_WORDS.iter().position(|w| name.contains(w))
+            && mean_chars < QUESTION_MEAN_CHARS
+        {
+            branches.push((rank, name.clone()));
+            Role::Branch
+        } else if mean_chars >= QUESTION_MEAN_CHARS || filled.iter().any(|c| c.contains('\n')) {
+            Role::Question
+        } else {
+            Role::Attribute
+        };
+        match role {
+            Role::Personal => spec.personal.push(name.clone()),
+            Role::Question => spec.questions.push(name.clone()),
+            Role::Attribute => spec.attributes.push(name.clone()),
+            Role::Branch | Role::Ignored => {}
+        }
+        roles.push(ColumnRole {
+            header: name,
+            role,
+            mean_chars,
+        });
     }
-    .check()
+    branches.sort_by_key(|(rank, _)| *rank);
+    spec.branch = branches.into_iter().map(|(_, n)| n).collect();
+    (spec, roles)
 }
 
 /// A spreadsheet cell as text, its control characters made visible as a decoded file's are.
@@ -144,6 +241,19 @@ mod tests {
         let col = table.column("悩んでいること").unwrap();
         assert_eq!(table.rows[0].cells[col], "新採が\n入らない");
         assert_eq!(table.rows[0].line, 2);
+    }
+
+    #[test]
+    fn infers_roles_from_header_and_length() {
+        let text = "記入者,単組,県本部,組合員数,悩んでいること,メールアドレス,\n山田,奥州市職労,岩手,120,新採が組合に入らず、説明会も開けないまま一年が過ぎた,a@example.jp,x\n";
+        let (headers, rows) = delimited_rows(text, b',').unwrap();
+        let (spec, roles) = infer_spec(&headers, &rows);
+        assert_eq!(spec.branch, ["県本部", "単組"], "outermost first");
+        assert_eq!(spec.personal, ["記入者", "メールアドレス"]);
+        assert_eq!(spec.questions, ["悩んでいること"]);
+        assert_eq!(spec.attributes, ["組合員数"]);
+        assert_eq!(roles.last().unwrap().role, Role::Ignored);
+        read_delimited(text, b',', &spec).expect("the guess is a valid spec");
     }
 
     #[test]

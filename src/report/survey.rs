@@ -28,6 +28,10 @@ pub struct SurveyRow {
 pub struct SurveyTable {
     pub rows: Vec<SurveyRow>,
     field_labels: Vec<String>,
+    /// Attribute columns of tables: one value each, not a form's 自治労 and competing pair.
+    table_labels: Vec<String>,
+    /// Whether a printed form contributed rows (its federation, as-of and note columns).
+    forms: bool,
     questions: Vec<String>,
     show_personal: bool,
 }
@@ -37,13 +41,20 @@ impl SurveyTable {
         let mut table = SurveyTable {
             rows: Vec::new(),
             field_labels: Vec::new(),
+            table_labels: Vec::new(),
+            forms: false,
             questions: Vec::new(),
             show_personal,
         };
         for doc in docs {
+            if let crate::ingest::Layout::Table(t) = &doc.layout {
+                table.add_table(doc, t);
+                continue;
+            }
             let Some((form, parsed)) = segment::parse_form(doc, warnings) else {
                 continue;
             };
+            table.forms = true;
             for q in form.questions() {
                 if !table.questions.iter().any(|x| x == q) {
                     table.questions.push(q.to_string());
@@ -86,21 +97,85 @@ impl SurveyTable {
         table
     }
 
-    /// CSV with Japanese headers, a BOM for Excel; two columns per field (自治労, 競合).
+    /// The rows of a tabular survey, already one per respondent: its attribute columns as
+    /// fields, its question columns as answers, its personal columns only if asked for.
+    fn add_table(&mut self, doc: &Document, t: &crate::ingest::table::Table) {
+        let spec = &t.spec;
+        for q in &spec.questions {
+            if !self.questions.contains(q) {
+                self.questions.push(q.clone());
+            }
+        }
+        for a in &spec.attributes {
+            if !self.field_labels.contains(a) {
+                self.field_labels.push(a.clone());
+                self.table_labels.push(a.clone());
+            }
+        }
+        for (number, row) in t.rows.iter().enumerate() {
+            let cell = |name: &String| {
+                t.column(name)
+                    .and_then(|i| row.cells.get(i))
+                    .map(|c| c.trim().to_string())
+                    .filter(|c| !c.is_empty())
+            };
+            let branch = |i: usize| spec.branch.get(i).and_then(cell).unwrap_or_default();
+            let personal: Vec<String> = spec.personal.iter().filter_map(cell).collect();
+            self.rows.push(SurveyRow {
+                doc: doc.id.clone(),
+                record: number + 1,
+                line: row.line,
+                prefecture: branch(0),
+                union: branch(1),
+                respondent: (self.show_personal && !personal.is_empty())
+                    .then(|| personal.join(" ")),
+                federation: None,
+                fields: spec
+                    .attributes
+                    .iter()
+                    .filter_map(|a| {
+                        Some(segment::survey::SurveyField {
+                            label: a.clone(),
+                            values: vec![cell(a)?],
+                            annotation: None,
+                            as_of: None,
+                            line: row.line,
+                        })
+                    })
+                    .collect(),
+                answers: spec
+                    .questions
+                    .iter()
+                    .filter_map(|q| Some((q.clone(), cell(q)?)))
+                    .collect(),
+            });
+        }
+    }
+
+    /// CSV with Japanese headers, a BOM for Excel; two columns per form field (自治労, 競合),
+    /// one per table attribute; the form-only columns only when a form contributed.
     pub fn write_csv(&self, out: &mut impl Write) -> io::Result<()> {
         let mut w = super::excel::CsvWriter::new(out)?;
         let mut header = vec!["文書", "記録番号", "行", "県本部", "単組"];
         if self.show_personal {
             header.push("記入者お名前");
         }
-        header.push("上部団体（競合）");
+        if self.forms {
+            header.push("上部団体（競合）");
+        }
         let mut header: Vec<String> = header.into_iter().map(str::to_string).collect();
         for label in &self.field_labels {
-            header.push(format!("{label}［自治労］"));
-            header.push(format!("{label}［競合］"));
+            if self.table_labels.contains(label) {
+                header.push(label.clone());
+            } else {
+                header.push(format!("{label}［自治労］"));
+                header.push(format!("{label}［競合］"));
+            }
         }
-        header.push("時点".into());
-        header.push("注記".into());
+        if self.forms {
+            header.push("時点".into());
+            header.push("注記".into());
+        }
         header.extend(self.questions.iter().cloned());
         w.write_record(&header)?;
         for row in &self.rows {
@@ -114,7 +189,9 @@ impl SurveyTable {
             if self.show_personal {
                 rec.push(row.respondent.clone().unwrap_or_default());
             }
-            rec.push(row.federation.clone().unwrap_or_default());
+            if self.forms {
+                rec.push(row.federation.clone().unwrap_or_default());
+            }
             for label in &self.field_labels {
                 let field = row.fields.iter().find(|f| &f.label == label);
                 let value = |i: usize| {
@@ -123,7 +200,16 @@ impl SurveyTable {
                         .unwrap_or_default()
                 };
                 rec.push(value(0));
-                rec.push(value(1));
+                if !self.table_labels.contains(label) {
+                    rec.push(value(1));
+                }
+            }
+            if !self.forms {
+                for q in &self.questions {
+                    rec.push(row.answers.get(q).cloned().unwrap_or_default());
+                }
+                w.write_record(&rec)?;
+                continue;
             }
             rec.push(
                 row.fields

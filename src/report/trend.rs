@@ -146,11 +146,12 @@ fn tick_step(max: f64) -> f64 {
         .unwrap_or(10.0 * magnitude)
 }
 
-/// One line of the chart: a term in one organisation, points in year order.
+/// One line of the chart: a term in one organisation, points in year order, each with its
+/// years (a span such as 2024-2025 is drawn over both years, its point at the middle).
 struct Series<'a> {
     term: usize,
     org: &'a str,
-    points: Vec<(f64, &'a TrendRow)>,
+    points: Vec<(f64, &'a TrendRow, Years)>,
 }
 
 /// Rows with an unknown year have no place on the x axis; they stay in the table.
@@ -163,11 +164,11 @@ fn series(trend: &Trend) -> Vec<Series<'_>> {
             };
             let x = (f64::from(years.from) + f64::from(years.to)) / 2.0;
             match out.last_mut() {
-                Some(s) if s.term == term && s.org == row.org => s.points.push((x, row)),
+                Some(s) if s.term == term && s.org == row.org => s.points.push((x, row, years)),
                 _ => out.push(Series {
                     term,
                     org: &row.org,
-                    points: vec![(x, row)],
+                    points: vec![(x, row, years)],
                 }),
             }
         }
@@ -177,9 +178,11 @@ fn series(trend: &Trend) -> Vec<Series<'_>> {
 
 fn write_svg(s: &mut impl Write, trend: &Trend) -> io::Result<()> {
     let series = series(trend);
+    // The axis runs over whole years, from the first year to the last year of any span.
     let xs: Vec<f64> = series
         .iter()
-        .flat_map(|s| s.points.iter().map(|p| p.0))
+        .flat_map(|s| s.points.iter())
+        .flat_map(|p| [f64::from(p.2.from), f64::from(p.2.to)])
         .collect();
     let (xmin, xmax) = xs
         .iter()
@@ -196,7 +199,7 @@ fn write_svg(s: &mut impl Write, trend: &Trend) -> io::Result<()> {
     };
     let ymax_data = series
         .iter()
-        .flat_map(|s| s.points.iter().map(|(_, r)| r.per_10k(s.term)))
+        .flat_map(|s| s.points.iter().map(|(_, r, _)| r.per_10k(s.term)))
         .fold(0.0, f64::max);
     let step = tick_step(if ymax_data > 0.0 { ymax_data } else { 1.0 });
     let ymax = (ymax_data / step).ceil().max(1.0) * step;
@@ -230,17 +233,14 @@ fn write_svg(s: &mut impl Write, trend: &Trend) -> io::Result<()> {
         PLOT_TOP + PLOT_HEIGHT / 2.0,
         PLOT_TOP + PLOT_HEIGHT / 2.0,
     )?;
-    // Year labels: one per distinct year (a span such as 2024-2025 sits at its midpoint).
-    let mut labelled: Vec<&str> = Vec::new();
-    for p in series.iter().flat_map(|s| &s.points) {
-        if !labelled.contains(&p.1.year.as_str()) {
-            labelled.push(&p.1.year);
+    // Year labels: every whole year of the axis, so 2024-2025 is a span, not a third year.
+    if xmin.is_finite() {
+        for year in (xmin as u16)..=(xmax as u16) {
             writeln!(
                 s,
-                "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
-                x_at(p.0),
+                "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{year}</text>",
+                x_at(f64::from(year)),
                 bottom + 18.0,
-                html(&p.1.year)
             )?;
         }
     }
@@ -259,8 +259,18 @@ fn write_svg(s: &mut impl Write, trend: &Trend) -> io::Result<()> {
         let coords: Vec<(f64, f64)> = line
             .points
             .iter()
-            .map(|(x, r)| (x_at(*x), y_at(r.per_10k(line.term))))
+            .map(|(x, r, _)| (x_at(*x), y_at(r.per_10k(line.term))))
             .collect();
+        for ((_, y), (_, _, years)) in coords.iter().zip(&line.points) {
+            if years.from < years.to {
+                writeln!(
+                    s,
+                    "<line x1=\"{:.1}\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\" stroke=\"{color}\" stroke-width=\"6\" stroke-opacity=\"0.3\" stroke-linecap=\"round\"/>",
+                    x_at(f64::from(years.from)),
+                    x_at(f64::from(years.to)),
+                )?;
+            }
+        }
         if coords.len() > 1 {
             let points: Vec<String> = coords
                 .iter()
@@ -272,7 +282,7 @@ fn write_svg(s: &mut impl Write, trend: &Trend) -> io::Result<()> {
                 points.join(" ")
             )?;
         }
-        for ((x, y), (_, r)) in coords.iter().zip(&line.points) {
+        for ((x, y), (_, r, _)) in coords.iter().zip(&line.points) {
             writeln!(
                 s,
                 "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"4\" fill=\"{color}\"><title>{} {}: {:.2}（{}件 / {}形態素）</title></circle>",
@@ -435,7 +445,12 @@ mod tests {
         assert_eq!(page.matches("<polyline").count(), 2);
         // 2 terms × 3 points with a known year.
         assert_eq!(page.matches("<circle cx").count(), 6 + 4);
-        assert!(page.contains(">2024-2025</text>"));
+        // Whole years on the axis: C労組's 2024-2025 is a span over both (one per term), not
+        // a third year between them.
+        assert!(!page.contains(">2024-2025</text>"), "{page}");
+        assert_eq!(page.matches(">2024</text>").count(), 1);
+        assert_eq!(page.matches(">2025</text>").count(), 1);
+        assert_eq!(page.matches("stroke-opacity=\"0.3\"").count(), 2);
     }
 
     #[test]

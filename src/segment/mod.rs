@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::ingest::{Document, Layout, table::Table};
 use crate::normalize::{self, Normalized};
-use crate::warning::{Warning, Warnings};
+use crate::warning::{LayoutDoubt, Warning, Warnings};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -33,10 +33,17 @@ pub struct Unit {
     pub paragraph: usize,
     /// 1-based line of the unit's start in the file (row for tables).
     pub line: usize,
-    /// 県本部 (prefecture headquarters) of a survey answer, as written.
+    /// 県本部 (prefecture headquarters) of a survey answer, canonical (岩手・岩手県本部 → 岩手県,
+    /// see [`crate::ingest::branch`]): the key for grouping, filters and statistics.
     pub prefecture: Option<String>,
-    /// 単組 (local union) of a survey answer, as written.
+    /// 単組 (local union) of a survey answer, canonical (the manifest's aliases applied).
     pub local: Option<String>,
+    /// The 県本部 as written, for display, when it differs from [`Unit::prefecture`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prefecture_as_written: Option<String>,
+    /// The 単組 as written, when it differs from [`Unit::local`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub local_as_written: Option<String>,
     /// The question a survey answer answers.
     pub question: Option<String>,
     /// Survey attributes (numeric fields) as written, e.g. ("組織率（％）", "27.20% / 63.70%").
@@ -173,6 +180,8 @@ fn blank_unit(doc: &Document, kind: UnitKind) -> Unit {
         line: 0,
         prefecture: None,
         local: None,
+        prefecture_as_written: None,
+        local_as_written: None,
         question: None,
         attrs: Vec::new(),
         text: String::new(),
@@ -221,7 +230,19 @@ pub fn parse_form(
     let form = form_by_name(name)?;
     let parsed = survey::parse(&form, &doc.text);
     for w in &parsed.warnings {
-        warnings.push(Warning::new(&doc.path, Some(w.line), w.message.clone()));
+        let branch = w
+            .record
+            .and_then(|n| parsed.records.get(n - 1))
+            .map(|r| match r.union.as_str() {
+                "" => r.prefecture.clone(),
+                union => format!("{} / {union}", r.prefecture),
+            })
+            .unwrap_or_default();
+        let doubt = LayoutDoubt {
+            branch,
+            questions: w.questions.clone(),
+        };
+        warnings.push(Warning::layout(&doc.path, w.line, w.message.clone(), doubt));
     }
     Some((form, parsed))
 }
@@ -244,18 +265,37 @@ fn segment_form(doc: &Document, warnings: &Warnings) -> Vec<Unit> {
             units.push(Unit {
                 paragraph: record.number,
                 line: answer.lines.start,
-                prefecture: Some(record.prefecture.clone()),
-                local: Some(record.union.clone()),
                 question: Some(answer.question.clone()),
                 attrs: attrs.clone(),
                 text: doc.text[span.clone()].to_string(),
                 span,
                 norm,
-                ..blank_unit(doc, UnitKind::Answer)
+                ..branch_unit(doc, Some(&record.prefecture), Some(&record.union))
             });
         }
     }
     units
+}
+
+/// A blank answer unit of the branch (県本部, 単組) as written, with its canonical names.
+fn branch_unit(doc: &Document, prefecture: Option<&str>, local: Option<&str>) -> Unit {
+    let names = &doc.branches;
+    let canonical = |written: Option<&str>, fold: &dyn Fn(&str) -> String| {
+        let written = written?.trim();
+        let key = fold(written);
+        let as_written = (key != written).then(|| written.to_string());
+        Some((key, as_written))
+    };
+    let (prefecture, prefecture_as_written) =
+        canonical(prefecture, &|w| names.prefecture(w)).unzip();
+    let (local, local_as_written) = canonical(local, &|w| names.local(w)).unzip();
+    Unit {
+        prefecture,
+        local,
+        prefecture_as_written: prefecture_as_written.flatten(),
+        local_as_written: local_as_written.flatten(),
+        ..blank_unit(doc, UnitKind::Answer)
+    }
 }
 
 fn segment_table(doc: &Document, table: &Table) -> Vec<Unit> {
@@ -288,14 +328,12 @@ fn segment_table(doc: &Document, table: &Table) -> Vec<Unit> {
             units.push(Unit {
                 paragraph: number + 1,
                 line: row.line,
-                prefecture: branch(0),
-                local: branch(1),
                 question: Some(question.clone()),
                 attrs: attrs.clone(),
                 text: text[span.clone()].to_string(),
                 span,
                 norm,
-                ..blank_unit(doc, UnitKind::Answer)
+                ..branch_unit(doc, branch(0).as_deref(), branch(1).as_deref())
             });
         }
     }

@@ -92,6 +92,10 @@ pub struct SurveyWarning {
     /// 1-based line the warning is about.
     pub line: usize,
     pub message: String,
+    /// 1-based number of the record it lies in; None for text outside any record.
+    pub record: Option<usize>,
+    /// Short labels of the questions whose answers it concerns.
+    pub questions: Vec<String>,
 }
 
 /// Records in file order; warnings in line order.
@@ -625,6 +629,8 @@ struct RecordParser<'a> {
     text: &'a str,
     lines: &'a [Line],
     tag: String,
+    /// The record's 1-based number.
+    number: usize,
     warnings: &'a mut Vec<SurveyWarning>,
 }
 
@@ -648,12 +654,16 @@ pub fn parse(form: &SurveyForm, text: &str) -> ParsedSurvey {
                 line_range(first, last),
                 form.name()
             ),
+            record: None,
+            questions: Vec::new(),
         });
     }
     if starts.is_empty() && stray.is_empty() {
         warnings.push(SurveyWarning {
             line: 1,
             message: format!("no {} record header found", form.name()),
+            record: None,
+            questions: Vec::new(),
         });
     }
     let mut records = Vec::new();
@@ -664,6 +674,7 @@ pub fn parse(form: &SurveyForm, text: &str) -> ParsedSurvey {
             text,
             lines: &lines,
             tag: format!("record {} (line {})", n + 1, h + 1),
+            number: n + 1,
             warnings: &mut warnings,
         };
         records.push(parser.record(n + 1, h, end));
@@ -674,9 +685,23 @@ pub fn parse(form: &SurveyForm, text: &str) -> ParsedSurvey {
 
 impl<'a> RecordParser<'a> {
     fn warn(&mut self, line: usize, message: String) {
+        self.warn_on(line, &[], message);
+    }
+
+    /// A warning about the answers to questions `qs` (form indices).
+    fn warn_on(&mut self, line: usize, qs: &[usize], message: String) {
+        let mut questions: Vec<String> = Vec::new();
+        for &q in qs {
+            let short = self.form.short(q).to_string();
+            if !questions.contains(&short) {
+                questions.push(short);
+            }
+        }
         self.warnings.push(SurveyWarning {
             line: line + 1,
             message: format!("{}: {message}", self.tag),
+            record: Some(self.number),
+            questions,
         });
     }
 
@@ -758,8 +783,9 @@ impl<'a> RecordParser<'a> {
             {
                 Some((_, block)) => {
                     let name = block.name.clone();
-                    self.warn(
+                    self.warn_on(
                         below.first,
+                        &[below.q],
                         format!(
                             "{} under the label {} is not an answer: that question is answered in the {name}-block",
                             line_range(below.first, below.last),
@@ -785,7 +811,7 @@ impl<'a> RecordParser<'a> {
                     form.short(p.q),
                     line_range(earlier.first, earlier.last)
                 );
-                self.warn(p.first, message);
+                self.warn_on(p.first, &[p.q], message);
             }
         }
         record.answers = pending
@@ -819,7 +845,8 @@ impl<'a> RecordParser<'a> {
                     line_range(first, last),
                     self.form.short(*q)
                 );
-                self.warn(first, message);
+                let q = *q;
+                self.warn_on(first, &[q], message);
             }
             Some(Context::Label {
                 q,
@@ -1027,8 +1054,9 @@ impl<'a> RecordParser<'a> {
             slots.len()
         );
         if units.len() > MAX_UNITS {
-            self.warn(
+            self.warn_on(
                 chunks[0].0,
+                slots,
                 format!(
                     "{head}; too many to read by content: {} not assigned",
                     line_range(chunks[0].0, chunks[chunks.len() - 1].1)
@@ -1066,7 +1094,7 @@ impl<'a> RecordParser<'a> {
         if ambiguous {
             message.push_str("; ambiguous: other readings fit the cue words as well");
         }
-        self.warn(chunks[0].0, message);
+        self.warn_on(chunks[0].0, slots, message);
         placed
     }
 
@@ -1223,7 +1251,14 @@ impl<'a> RecordParser<'a> {
         }
         if !problems.is_empty() {
             let message = format!("free text out of the form's order: {}", problems.join("; "));
-            self.warn(h, message);
+            let slots: Vec<usize> = form
+                .blocks
+                .iter()
+                .zip(filled)
+                .filter(|(_, f)| **f)
+                .flat_map(|(b, _)| b.slots.iter().copied())
+                .collect();
+            self.warn_on(h, &slots, message);
         }
         false
     }

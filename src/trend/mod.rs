@@ -7,7 +7,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::analyze::{Analyzer, is_symbol};
-use crate::ingest::{Document, Years};
+use crate::ingest::{Document, Kind, Years};
 use crate::normalize::normalize;
 use crate::segment::segment;
 use crate::warning::Warnings;
@@ -44,6 +44,28 @@ pub struct Trend {
     pub terms: Vec<String>,
     /// Sorted by organisation, then year (unknown years last).
     pub rows: Vec<TrendRow>,
+}
+
+/// Which documents a trend counts over; empty fields select everything.
+#[derive(Debug, Default, Clone)]
+pub struct Filter {
+    pub kind: Option<Kind>,
+    /// The organisation exactly as in the manifest: 自治労 must not take in 自治労連.
+    pub org: Option<String>,
+    /// Documents whose year (or span) overlaps this span.
+    pub year: Option<Years>,
+}
+
+impl Filter {
+    pub fn accepts(&self, doc: &Document) -> bool {
+        self.kind.is_none_or(|k| doc.meta.kind == k)
+            && self.org.as_ref().is_none_or(|o| doc.meta.org == *o)
+            && self.year.is_none_or(|y| {
+                doc.meta
+                    .year
+                    .is_some_and(|d| d.from <= y.to && y.from <= d.to)
+            })
+    }
 }
 
 /// Cells sort by organisation, then by year numerically; `None` (unknown) sorts last.
