@@ -93,7 +93,7 @@ fn html_is_self_contained_and_escapes_document_text() {
     let html = String::from_utf8(out.stdout).unwrap();
     assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
     assert!(!html.contains("<script>alert"));
-    assert!(html.contains("改正後") && html.contains("改正前"));
+    assert!(html.contains("<th>新</th><th>旧</th><th>備考</th>"));
     assert!(!html.contains("http://") && !html.contains("https://"));
 }
 

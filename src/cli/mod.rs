@@ -106,6 +106,9 @@ enum Command {
         no_thesaurus: bool,
         #[arg(long, value_enum, default_value_t = SearchFormat::Text)]
         format: SearchFormat,
+        /// Output file; standard output by default (xlsx: give a file, or redirect).
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Print morphemes MeCab-style (surface<TAB>品詞,…); reads stdin without TEXT.
     ///
@@ -139,6 +142,7 @@ enum Command {
     /// Examples:
     ///   kumiai compare 2024/houshin.txt 2025/houshin.txt --format html > taisho.html
     ///   kumiai compare --org 金属労協 --years 2024,2025 --format md
+    ///   kumiai compare old.txt new.txt --format docx --out taisho.docx
     #[command(verbatim_doc_comment)]
     Compare {
         old: Option<String>,
@@ -151,9 +155,12 @@ enum Command {
         years: Vec<u16>,
         #[arg(long, value_enum, default_value_t = CompareFormat::Text)]
         format: CompareFormat,
-        /// Column order of the HTML table: new-old (改正後｜改正前) or old-new (旧｜新).
+        /// Column order of the table: new-old (新｜旧｜備考) or old-new (旧｜新｜備考).
         #[arg(long, value_enum, default_value_t = CompareLayout::NewOld)]
         layout: CompareLayout,
+        /// Output file; standard output by default (xlsx, docx: give a file, or redirect).
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Frequency of terms per organisation and year (raw and per 10,000 morphemes).
     ///
@@ -163,6 +170,9 @@ enum Command {
         terms: Vec<String>,
         #[arg(long, value_enum, default_value_t = TrendFormat::Table)]
         format: TrendFormat,
+        /// Output file; standard output by default (xlsx: give a file, or redirect).
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Print every unit (sentence or survey answer) of the corpus with its provenance.
     Units {
@@ -179,6 +189,9 @@ enum Command {
         /// Include 記入者お名前 (personal data) in the output.
         #[arg(long)]
         show_personal: bool,
+        /// Output file; standard output by default (xlsx: give a file, or redirect).
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
 }
 
@@ -202,6 +215,8 @@ enum SearchFormat {
     Csv,
     /// One self-contained page for the browser, matches marked.
     Html,
+    /// Excel workbook: the hits, with --kwic the concordance, with --facets the counts.
+    Xlsx,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -210,6 +225,10 @@ enum CompareFormat {
     Md,
     Json,
     Html,
+    /// Excel workbook: 新旧対照表 (changes underlined), sections, terms.
+    Xlsx,
+    /// Word document of the 新旧対照表 with underlined changes, for a 議案書.
+    Docx,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -224,6 +243,7 @@ enum TrendFormat {
     Csv,
     Json,
     Html,
+    Xlsx,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -236,6 +256,7 @@ enum UnitsFormat {
 enum SurveyFormat {
     Csv,
     Json,
+    Xlsx,
 }
 
 /// A failure that ends the command, with the exit status it maps to.
@@ -272,6 +293,7 @@ pub fn run() -> ExitCode {
             kwic,
             no_thesaurus,
             format,
+            out,
         } => search::search(
             &cli,
             &search::SearchArgs {
@@ -288,6 +310,7 @@ pub fn run() -> ExitCode {
                 kwic: *kwic,
                 thesaurus: !*no_thesaurus,
                 format: *format,
+                out: out.as_deref(),
             },
             &warnings,
         ),
@@ -301,21 +324,30 @@ pub fn run() -> ExitCode {
             years,
             format,
             layout,
+            out,
         } => compare::compare(
             &cli,
             (old.as_deref(), new.as_deref()),
             (org.as_deref(), years),
-            *format,
-            *layout,
+            (*format, *layout, out.as_deref()),
             &warnings,
         ),
-        Command::Trend { terms, format } => compare::trend(&cli, terms, *format, &warnings),
+        Command::Trend { terms, format, out } => {
+            compare::trend(&cli, terms, *format, out.as_deref(), &warnings)
+        }
         Command::Units { format } => corpus::units(&cli, *format, &warnings),
         Command::Survey {
             file,
             format,
             show_personal,
-        } => corpus::survey(&cli, file.as_deref(), *format, *show_personal, &warnings),
+            out,
+        } => corpus::survey(
+            &cli,
+            file.as_deref(),
+            (*format, out.as_deref()),
+            *show_personal,
+            &warnings,
+        ),
     };
     let warnings = warnings.into_vec();
     report_warnings(&warnings, cli.verbose);
