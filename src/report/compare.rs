@@ -692,7 +692,7 @@ mod tests {
         let text = rendered(|out| write_text(out, &c, false));
         let line = text
             .lines()
-            .find(|l| l.starts_with("変更"))
+            .find(|l| l.starts_with("変更 "))
             .expect("the split");
         assert!(
             line.contains("2億円を超え[-、-]{+た。+}直近では") && line.ends_with("  (1文→2文)"),
@@ -702,7 +702,7 @@ mod tests {
             line.contains("常態化している。"),
             "the second sentence too: {line}"
         );
-        assert!(!text.lines().any(|l| l.starts_with("新設")), "{text}");
+        assert!(!text.lines().any(|l| l.starts_with("新設 ")), "{text}");
         assert!(
             text.contains(" 変更1 新設0 削除0 "),
             "counted once as modified: {text}"
@@ -737,7 +737,7 @@ mod tests {
         let changed: Vec<&str> = text
             .lines()
             .filter(|l| {
-                l.starts_with("変更") || l.starts_with("新設") || l.starts_with("削除")
+                l.starts_with("変更 ") || l.starts_with("新設 ") || l.starts_with("削除 ")
             })
             .collect();
         assert_eq!(

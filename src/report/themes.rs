@@ -1205,12 +1205,13 @@ mod tests {
         assert!(
             units
                 .iter()
-                .any(|u| u[5] == *"共済学習会を実施。\n未加入者も参加した。")
+                .any(|u| u[5] == *"共済学習会を実施。 / 未加入者も参加した。"),
+            "an answer's line break is ` / `: no hard line break in a cell"
         );
         let (header, codes) = &rows["codebook.csv"];
         assert!(header.iter().any(|h| h == "自治労唐津市職労 調整済み残差"));
         assert_eq!(&codes[1][0], "共済");
-        assert_eq!(&codes[1][6], "0.02");
+        assert_eq!(&codes[1][6], "0.0200", "p-values to four decimals");
         assert_eq!((&codes[3][0], &codes[3][1]), ("コード無し", "2"));
         assert_eq!(rows["codebook_cells.csv"].1.len(), 12);
         assert_eq!(rows["themes.csv"].1.len(), 3);
