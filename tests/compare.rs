@@ -401,3 +401,41 @@ fn html_docx_and_xlsx_of_the_draft_are_ready_for_a_meeting() {
         .unwrap();
     assert!(shared.contains("<u/>"), "changed runs underlined in Excel too");
 }
+
+/// `kumiai report` on a corpus with one organisation's policies of two years: a 新旧対照表
+/// page (with its Word and Excel forms) linked from index.html, and the files it wrote said.
+#[test]
+fn the_batch_report_includes_the_two_years_compared() {
+    let dir = two_year_corpus();
+    let out = tempfile::tempdir().unwrap();
+    let run = Command::new(env!("CARGO_BIN_EXE_kumiai"))
+        .arg("--corpus")
+        .arg(dir.path())
+        .args(["report", "--out"])
+        .arg(out.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{stderr}");
+    let stem = "compare-jcm-2024-jcm-2025";
+    let index = std::fs::read_to_string(out.path().join("index.html")).unwrap();
+    assert!(
+        index.contains(&format!(
+            "<a href=\"{stem}.html\">新旧対照表：金属労協（2024 → 2025）</a>"
+        )),
+        "{index}"
+    );
+    assert!(index.contains(&format!("<a href=\"{stem}.docx\">Word</a>")));
+    assert!(
+        index.contains("<a href=\"terms-jcm-2025.html\">"),
+        "term lists are pages"
+    );
+    let page = std::fs::read_to_string(out.path().join(format!("{stem}.html"))).unwrap();
+    assert!(page.contains("<th>新</th><th>旧</th><th>備考</th>") && page.contains("<u>賃上げ</u>"));
+    for file in [".docx", ".xlsx"] {
+        assert!(out.path().join(format!("{stem}{file}")).is_file());
+    }
+    // It says what it wrote, page by page.
+    assert!(stderr.contains(&format!("{stem}.html  新旧対照表：金属労協（2024 → 2025）")), "{stderr}");
+    assert!(stderr.contains("report written to"));
+}

@@ -121,3 +121,28 @@ pub fn display_width(s: &str) -> usize {
         })
         .sum()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_escapes_markup_but_not_comparisons() {
+        assert_eq!(escape_md("< 0.0001"), "< 0.0001");
+        assert_eq!(escape_md("1.活動方針 > 1.1 情勢"), "1.活動方針 > 1.1 情勢");
+        assert_eq!(escape_md("<script>&amp; & x"), "&lt;script&gt;&amp;amp; & x");
+        assert_eq!(escape_md("> 引用"), "&gt; 引用");
+        assert_eq!(escape_md("*強調*|表\n次"), "\\*強調\\*\\|表 次");
+    }
+
+    #[test]
+    fn pages_name_japanese_fonts() {
+        let mut page = Vec::new();
+        html_start(&mut page, "<題>", "p{margin:0}").unwrap();
+        let page = String::from_utf8(page).unwrap();
+        for font in ["Noto Sans JP", "Hiragino Sans", "Yu Gothic", "Meiryo"] {
+            assert!(page.contains(font), "{font}");
+        }
+        assert!(page.contains("<title>&lt;題&gt;</title>"));
+    }
+}
