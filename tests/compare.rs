@@ -310,7 +310,15 @@ fn the_draft_is_reported_in_japanese_with_its_chapters_aligned() {
     assert!(text.contains("\n変更の多い節\n") && text.contains("\n増減した語（G² ≥ 3.84）\n"));
     assert!(text.contains("同6 変更1 新設0 削除0 移動0"), "{text}");
     for english in [
-        "modified", "added", "removed", "unchanged", "Keyness", "Sections", " ~", " +0", " >0",
+        "modified",
+        "added",
+        "removed",
+        "unchanged",
+        "Keyness",
+        "Sections",
+        " ~",
+        " +0",
+        " >0",
     ] {
         assert!(!text.contains(english), "{english} in\n{text}");
     }
@@ -355,8 +363,13 @@ fn html_docx_and_xlsx_of_the_draft_are_ready_for_a_meeting() {
     assert!(html.contains(
         "<title>新旧対照表：２０２６年度自治労連埼玉県本部 運動の目標と重点運動課題（案）</title>"
     ));
-    assert!(html.contains("<dt>旧</dt><dd>2024年度 自治労連埼玉県本部 運動の目標と重点運動課題</dd>"));
-    assert!(!html.contains(".txt") && !html.contains("fixtures"), "titles, not paths");
+    assert!(
+        html.contains("<dt>旧</dt><dd>2024年度 自治労連埼玉県本部 運動の目標と重点運動課題</dd>")
+    );
+    assert!(
+        !html.contains(".txt") && !html.contains("fixtures"),
+        "titles, not paths"
+    );
     assert!(html.contains("<p class=\"legend\">下線：改められた箇所"));
     assert!(html.contains("<th>新</th><th>旧</th><th>備考</th>"));
     assert!(html.contains("総額<u>４８</u>兆円") && html.contains("総額<u>４３</u>兆円"));
@@ -373,9 +386,19 @@ fn html_docx_and_xlsx_of_the_draft_are_ready_for_a_meeting() {
     let underlined: Vec<&str> = xml
         .split("<w:u ")
         .skip(1)
-        .filter_map(|run| run.split("<w:t").nth(1)?.split('>').nth(1)?.split('<').next())
+        .filter_map(|run| {
+            run.split("<w:t")
+                .nth(1)?
+                .split('>')
+                .nth(1)?
+                .split('<')
+                .next()
+        })
         .collect();
-    assert!(underlined.contains(&"４８") && underlined.contains(&"４３"), "{underlined:?}");
+    assert!(
+        underlined.contains(&"４８") && underlined.contains(&"４３"),
+        "{underlined:?}"
+    );
 
     assert!(compare_draft(&["--format", "xlsx", "--out", &file("t.xlsx")]).is_empty());
     let mut book: calamine::Xlsx<_> = calamine::open_workbook(file("t.xlsx")).unwrap();
@@ -390,16 +413,22 @@ fn html_docx_and_xlsx_of_the_draft_are_ready_for_a_meeting() {
     assert_eq!(header, ["節", "新", "旧", "備考", "新の行", "旧の行"]);
     let removed = rows
         .iter()
-        .find(|r| r[3].to_string() == "削除")
+        .find(|r| r[3] == "削除")
         .expect("the deleted sentence");
     assert!(removed[2].to_string().starts_with("⑩ 続くコロナ"));
     assert_eq!(removed[1].to_string(), "（削除）");
     assert_eq!(removed[5], calamine::Data::Float(228.0));
     let mut shared = String::new();
     let mut zip = zip::ZipArchive::new(std::fs::File::open(file("t.xlsx")).unwrap()).unwrap();
-    std::io::Read::read_to_string(&mut zip.by_name("xl/sharedStrings.xml").unwrap(), &mut shared)
-        .unwrap();
-    assert!(shared.contains("<u/>"), "changed runs underlined in Excel too");
+    std::io::Read::read_to_string(
+        &mut zip.by_name("xl/sharedStrings.xml").unwrap(),
+        &mut shared,
+    )
+    .unwrap();
+    assert!(
+        shared.contains("<u/>"),
+        "changed runs underlined in Excel too"
+    );
 }
 
 /// `kumiai report` on a corpus with one organisation's policies of two years: a 新旧対照表
@@ -436,6 +465,9 @@ fn the_batch_report_includes_the_two_years_compared() {
         assert!(out.path().join(format!("{stem}{file}")).is_file());
     }
     // It says what it wrote, page by page.
-    assert!(stderr.contains(&format!("{stem}.html  新旧対照表：金属労協（2024 → 2025）")), "{stderr}");
+    assert!(
+        stderr.contains(&format!("{stem}.html  新旧対照表：金属労協（2024 → 2025）")),
+        "{stderr}"
+    );
     assert!(stderr.contains("report written to"));
 }

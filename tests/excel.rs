@@ -77,7 +77,10 @@ fn assert_frozen_with_filter(path: &Path) {
             xml.contains("ySplit=\"1\"") && xml.contains("state=\"frozen\""),
             "header row frozen: {xml:.400}"
         );
-        assert!(xml.contains("<autoFilter ref=\"A1:"), "autofilter: {xml:.400}");
+        assert!(
+            xml.contains("<autoFilter ref=\"A1:"),
+            "autofilter: {xml:.400}"
+        );
         assert!(xml.contains("<col "), "column widths set");
     }
 }
@@ -117,19 +120,26 @@ fn search_hits_kwic_and_facets_are_sheets_with_numbers() {
         assert!(matches!(row[score], Data::Float(x) if x > 0.0), "{row:?}");
         let first = row[matched].to_string();
         let first = first.split(" / ").next().unwrap();
-        assert!(!first.is_empty() && row[text].to_string().contains(first), "{row:?}");
+        assert!(
+            !first.is_empty() && row[text].to_string().contains(first),
+            "{row:?}"
+        );
     }
-    assert!(hits[1..].iter().any(|r| r[text].to_string().contains("未加入者")));
+    assert!(
+        hits[1..]
+            .iter()
+            .any(|r| r[text].to_string().contains("未加入者"))
+    );
     let kwic = sheet(&book, "コンコーダンス");
     let hit = col(kwic, "一致");
     assert!(kwic.len() >= hits.len(), "one row per occurrence");
-    assert!(kwic[1..].iter().any(|r| r[hit].to_string() == "未加入者"));
+    assert!(kwic[1..].iter().any(|r| r[hit] == "未加入者"));
     assert!(kwic[1..].iter().all(|r| !r[hit].to_string().is_empty()));
     let facets = sheet(&book, "集計");
     assert_eq!(header(facets), ["項目", "値", "件数"]);
     let survey = facets
         .iter()
-        .find(|r| r[0].to_string() == "種別" && r[1].to_string() == "survey")
+        .find(|r| r[0] == "種別" && r[1] == "survey")
         .expect("a kind facet for the survey");
     assert!(matches!(survey[2], Data::Float(n) if n >= 1.0));
     assert_frozen_with_filter(&file);
@@ -139,14 +149,20 @@ fn search_hits_kwic_and_facets_are_sheets_with_numbers() {
 fn survey_figures_are_numbers_with_the_text_beside() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("survey.xlsx");
-    kumiai_ok(&["survey", "--format", "xlsx", "--out", file.to_str().unwrap()]);
+    kumiai_ok(&[
+        "survey",
+        "--format",
+        "xlsx",
+        "--out",
+        file.to_str().unwrap(),
+    ]);
     let book = sheets(&file);
     let rows = sheet(&book, "回答票");
     assert_eq!(rows.len(), 1 + 19, "one row per 単組");
     let local = col(rows, "単組");
     let oshu = rows
         .iter()
-        .find(|r| r[local].to_string() == "自治労奥州市職員労働組合")
+        .find(|r| r[local] == "自治労奥州市職員労働組合")
         .expect("奥州");
     let written = col(rows, "未加入者数（人）［自治労］");
     assert_eq!(oshu[written], Data::String("72人".into()));
@@ -189,8 +205,16 @@ fn themes_with_a_codebook_is_one_workbook_of_the_csv_tables() {
     let terms = sheet(&book, "特徴語");
     let (score, freq) = (col(terms, "スコア"), col(terms, "出現回数"));
     assert!(terms.len() > 20);
-    assert!(terms[1..].iter().all(|r| matches!(r[score], Data::Float(_))));
-    assert!(terms[1..].iter().all(|r| matches!(r[freq], Data::Float(n) if n >= 1.0)));
+    assert!(
+        terms[1..]
+            .iter()
+            .all(|r| matches!(r[score], Data::Float(_)))
+    );
+    assert!(
+        terms[1..]
+            .iter()
+            .all(|r| matches!(r[freq], Data::Float(n) if n >= 1.0))
+    );
     let codes = sheet(&book, "コード");
     let p = col(codes, "p値");
     assert!(
@@ -224,11 +248,14 @@ fn trend_counts_and_rates_are_numbers() {
     ]);
     let book = sheets(&file);
     let rows = sheet(&book, "出現頻度");
-    assert_eq!(&header(rows)[..5], ["組織", "年度", "種別", "形態素数", "自治労（件）"]);
+    assert_eq!(
+        &header(rows)[..5],
+        ["組織", "年度", "種別", "形態素数", "自治労（件）"]
+    );
     let org = col(rows, "組織");
     let jichiro = rows
         .iter()
-        .find(|r| r[org].to_string() == "自治労")
+        .find(|r| r[org] == "自治労")
         .expect("自治労's survey");
     assert!(matches!(jichiro[3], Data::Float(n) if n > 1000.0));
     assert!(matches!(jichiro[4], Data::Float(n) if n >= 1.0));

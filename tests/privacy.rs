@@ -133,7 +133,11 @@ const CASES: &[Case] = &[
     case("trend", Some("csv"), &["自治労", "記入者"]),
     case("trend", Some("json"), &["自治労", "記入者"]),
     case("trend", Some("html"), &["自治労", "記入者"]),
-    case("trend", Some("xlsx"), &["自治労", "記入者", "--out", "{out}/t.xlsx"]),
+    case(
+        "trend",
+        Some("xlsx"),
+        &["自治労", "記入者", "--out", "{out}/t.xlsx"],
+    ),
     case("units", Some("text"), &[]),
     case("units", Some("jsonl"), &[]),
     case("survey", Some("csv"), &[]),
@@ -310,7 +314,10 @@ fn the_table_covers_every_command_and_format() {
             "`kumiai {command}` is not in the privacy table of tests/privacy.rs"
         );
         if command == "search" {
-            assert!(formats.contains("xlsx"), "the --help parse sees {formats:?}");
+            assert!(
+                formats.contains("xlsx"),
+                "the --help parse sees {formats:?}"
+            );
         }
         for format in formats {
             assert!(

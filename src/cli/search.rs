@@ -138,9 +138,9 @@ pub(super) fn search(cli: &Cli, args: &SearchArgs, warnings: &Warnings) -> Resul
         (SearchFormat::Text, false) => {
             hits::write_terminal(&mut out, &results, marker, args.explain)?
         }
-        (SearchFormat::Xlsx, kwic) => {
-            out.write_all(&crate::report::xlsx::workbook(&hits::sheets(&results, kwic))?)?
-        }
+        (SearchFormat::Xlsx, kwic) => out.write_all(&crate::report::xlsx::workbook(
+            &hits::sheets(&results, kwic),
+        )?)?,
     }
     out.flush()?;
     Ok(())
@@ -165,8 +165,8 @@ fn refuse_unsupported(args: &SearchArgs) -> Result<(), Failure> {
             if args.explain =>
         {
             refuse(
-            "--explain is for the terminal; JSON hits always carry document (score, bm25, best_passage, coverage) and matches",
-        )
+                "--explain is for the terminal; JSON hits always carry document (score, bm25, best_passage, coverage) and matches",
+            )
         }
         _ => Ok(()),
     }

@@ -260,12 +260,9 @@ pub(super) fn batch_report(cli: &Cli, out: &Path, warnings: &Warnings) -> Result
     bar.inc(1);
     for (old, new) in &pairs {
         bar.set_message(format!("新旧対照表 {}", new.meta.org));
-        let comparison = crate::compare::compare(&old.text, &new.text, &analyzer, &Default::default());
-        let stem = format!(
-            "compare-{}-{}",
-            file_stem(&old.id),
-            file_stem(&new.id)
-        );
+        let comparison =
+            crate::compare::compare(&old.text, &new.text, &analyzer, &Default::default());
+        let stem = format!("compare-{}-{}", file_stem(&old.id), file_stem(&new.id));
         let titles = crate::report::compare::Titles {
             old: &old.meta.title,
             new: &new.meta.title,
@@ -317,7 +314,10 @@ pub(super) fn batch_report(cli: &Cli, out: &Path, warnings: &Warnings) -> Result
         let terms = themes::terms::extract(&units, &analyzer, lexicon);
         let stem = format!("terms-{}", file_stem(&doc.id));
         let title = format!("特徴語一覧：{}", doc.meta.title);
-        let mut sheet = crate::report::sheet::Sheet::new("特徴語", ["語", "同義語", "スコア", "出現数", "文数"]);
+        let mut sheet = crate::report::sheet::Sheet::new(
+            "特徴語",
+            ["語", "同義語", "スコア", "出現数", "文数"],
+        );
         for t in &terms.stats {
             sheet.row(vec![
                 (&t.term).into(),
@@ -328,7 +328,8 @@ pub(super) fn batch_report(cli: &Cli, out: &Path, warnings: &Warnings) -> Result
             ]);
         }
         let csv = format!("{stem}.csv");
-        let file = std::fs::File::create(out.join(&csv)).map_err(|e| format!("cannot create {csv}: {e}"))?;
+        let file = std::fs::File::create(out.join(&csv))
+            .map_err(|e| format!("cannot create {csv}: {e}"))?;
         sheet.write_csv(io::BufWriter::new(file))?;
         let html = format!("{stem}.html");
         let mut page = Vec::new();
@@ -348,7 +349,12 @@ pub(super) fn batch_report(cli: &Cli, out: &Path, warnings: &Warnings) -> Result
         "body{margin:1em}li{margin:.3em 0}.alt{color:#666;font-size:.9em}",
     )?;
     writeln!(page, "<h1>kumiai レポート</h1><ul>")?;
-    for (href, label, alternatives) in &index.links {
+    for Link {
+        href,
+        label,
+        alternatives,
+    } in &index.links
+    {
         let html = crate::report::escape_html;
         let alts: Vec<String> = alternatives
             .iter()
@@ -369,7 +375,7 @@ pub(super) fn batch_report(cli: &Cli, out: &Path, warnings: &Warnings) -> Result
     writeln!(page, "</ul></body></html>")?;
     std::fs::write(out.join("index.html"), page)
         .map_err(|e| format!("cannot write index.html: {e}"))?;
-    for (href, label, _) in &index.links {
+    for Link { href, label, .. } in &index.links {
         eprintln!("  {}  {label}", out.join(href).display());
     }
     eprintln!("report written to {}", out.join("index.html").display());
@@ -379,22 +385,29 @@ pub(super) fn batch_report(cli: &Cli, out: &Path, warnings: &Warnings) -> Result
 const TERMS_STYLE: &str = "body{margin:1em}table{border-collapse:collapse}\
 td,th{border:1px solid #aaa;padding:.2em .5em}td.n{text-align:right}";
 
-/// The pages of the batch report, in order: (page, label, other formats (name, file)).
+/// A page of the batch report, with its other formats: (name, file).
+struct Link {
+    href: String,
+    label: String,
+    alternatives: Vec<(String, String)>,
+}
+
+/// The pages of the batch report, in order.
 #[derive(Default)]
 struct Index {
-    links: Vec<(String, String, Vec<(String, String)>)>,
+    links: Vec<Link>,
 }
 
 impl Index {
     fn link(&mut self, href: &str, label: &str, alternatives: &[(&str, &str)]) {
-        self.links.push((
-            href.to_string(),
-            label.to_string(),
-            alternatives
+        self.links.push(Link {
+            href: href.to_string(),
+            label: label.to_string(),
+            alternatives: alternatives
                 .iter()
                 .map(|(n, h)| (n.to_string(), h.to_string()))
                 .collect(),
-        ));
+        });
     }
 }
 

@@ -499,7 +499,14 @@ pub fn sheets(c: &Comparison, layout: Layout) -> Vec<Sheet> {
             Layout::NewOld => (new, old, new_line, old_line),
             Layout::OldNew => (old, new, old_line, new_line),
         };
-        table.row(vec![path(&p.section).into(), l, r, remarks(p).into(), ll, rl]);
+        table.row(vec![
+            path(&p.section).into(),
+            l,
+            r,
+            remarks(p).into(),
+            ll,
+            rl,
+        ]);
     }
     let mut sections = Sheet::new(
         "変更の多い節",
@@ -565,7 +572,7 @@ pub fn write_docx(
                     Layout::NewOld => (new, old),
                     Layout::OldNew => (old, new),
                 };
-                table.row([&l, &r, &vec![(remarks(p).as_str(), false)]]);
+                table.row([&l, &r, &[(remarks(p).as_str(), false)]]);
             }
         }
     }
@@ -624,9 +631,13 @@ mod tests {
         let new_first = html.find("<th>新</th>").unwrap() < html.find("<th>旧</th>").unwrap();
         assert!(new_first && html.contains("<th>備考</th>"));
         assert!(html.contains("<title>新旧対照表：2026年度方針（案）</title>"));
-        assert!(html.contains("<dt>新</dt><dd>2026年度方針（案）</dd><dt>旧</dt><dd>2025年度方針</dd>"));
+        assert!(
+            html.contains("<dt>新</dt><dd>2026年度方針（案）</dd><dt>旧</dt><dd>2025年度方針</dd>")
+        );
         assert!(html.contains("下線：改められた箇所"), "a legend");
-        assert!(html.contains("Noto Sans JP") && html.contains("Yu Gothic") && html.contains("Meiryo"));
+        assert!(
+            html.contains("Noto Sans JP") && html.contains("Yu Gothic") && html.contains("Meiryo")
+        );
         let html = rendered(|out| write_html(out, &c, Layout::OldNew, TITLES));
         assert!(html.find("<th>旧</th>").unwrap() < html.find("<th>新</th>").unwrap());
     }
@@ -736,15 +747,11 @@ mod tests {
         let text = rendered(|out| write_text(out, &c, false));
         let changed: Vec<&str> = text
             .lines()
-            .filter(|l| {
-                l.starts_with("変更 ") || l.starts_with("新設 ") || l.starts_with("削除 ")
-            })
+            .filter(|l| l.starts_with("変更 ") || l.starts_with("新設 ") || l.starts_with("削除 "))
             .collect();
         assert_eq!(
             changed,
-            [
-                "変更  1512→1512  ４.５ [-地方-]{+地域に根ざした+}活動の[-展開-]{+推進+}  (見出し)"
-            ],
+            ["変更  1512→1512  ４.５ [-地方-]{+地域に根ざした+}活動の[-展開-]{+推進+}  (見出し)"],
             "{text}"
         );
         assert!(

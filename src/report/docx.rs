@@ -5,8 +5,7 @@
 use std::io::{self, Cursor};
 
 use docx_rs::{
-    Docx, PageOrientationType, Paragraph, Run, RunFonts, Shading, TableCell, TableRow,
-    WidthType,
+    Docx, PageOrientationType, Paragraph, Run, RunFonts, Shading, TableCell, TableRow, WidthType,
 };
 
 /// A4 landscape in twentieths of a point, with 20 mm margins: two text columns side by side
@@ -126,7 +125,12 @@ impl Document {
     /// A small grey line (a legend or note).
     pub fn note(&mut self, text: &str) {
         self.push(
-            Paragraph::new().add_run(Run::new().add_text(clean(text)).size(SIZE - 3).color("555555")),
+            Paragraph::new().add_run(
+                Run::new()
+                    .add_text(clean(text))
+                    .size(SIZE - 3)
+                    .color("555555"),
+            ),
         );
     }
 

@@ -130,7 +130,10 @@ mod tests {
     fn markdown_escapes_markup_but_not_comparisons() {
         assert_eq!(escape_md("< 0.0001"), "< 0.0001");
         assert_eq!(escape_md("1.活動方針 > 1.1 情勢"), "1.活動方針 > 1.1 情勢");
-        assert_eq!(escape_md("<script>&amp; & x"), "&lt;script&gt;&amp;amp; & x");
+        assert_eq!(
+            escape_md("<script>&amp; & x"),
+            "&lt;script&gt;&amp;amp; & x"
+        );
         assert_eq!(escape_md("> 引用"), "&gt; 引用");
         assert_eq!(escape_md("*強調*|表\n次"), "\\*強調\\*\\|表 次");
     }

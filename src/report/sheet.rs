@@ -32,7 +32,11 @@ impl Cell {
     }
 
     pub fn p(x: f64) -> Cell {
-        if x.is_finite() { Cell::P(x) } else { Cell::Empty }
+        if x.is_finite() {
+            Cell::P(x)
+        } else {
+            Cell::Empty
+        }
     }
 
     /// The cell as text for a page: numbers rounded, text on one line.
@@ -53,9 +57,9 @@ impl Cell {
     pub fn csv_text(&self) -> String {
         match self {
             Cell::Text(t) => clean(&neutralise(t)),
-            Cell::Marked(runs) => {
-                clean(&neutralise(&runs.iter().map(|r| r.0.as_str()).collect::<String>()))
-            }
+            Cell::Marked(runs) => clean(&neutralise(
+                &runs.iter().map(|r| r.0.as_str()).collect::<String>(),
+            )),
             other => other.plain(),
         }
     }
@@ -136,7 +140,9 @@ pub fn quantity(t: &str) -> Option<f64> {
         .unwrap_or(t.len());
     let (digits, unit) = t.split_at(end);
     let unit = unit.trim();
-    let units = ["", "人", "名", "%", "％", "件", "組合", "単組", "円", "時間", "日"];
+    let units = [
+        "", "人", "名", "%", "％", "件", "組合", "単組", "円", "時間", "日",
+    ];
     if digits.is_empty() || !digits.starts_with(|c: char| c.is_ascii_digit()) {
         return None;
     }

@@ -38,7 +38,14 @@ impl Table {
             })
         };
         let mut t = Table::new(sheet.header.iter().enumerate().map(|(c, h)| {
-            (h.clone(), if numeric(c) { Align::Right } else { Align::Left })
+            (
+                h.clone(),
+                if numeric(c) {
+                    Align::Right
+                } else {
+                    Align::Left
+                },
+            )
         }));
         for row in &sheet.rows {
             t.row(row.iter().map(Cell::plain).collect());

@@ -1,8 +1,8 @@
 //! Reports of a term trend: terminal table, CSV for Excel, JSON, and HTML with an SVG line chart.
 
 use super::display_width as width;
-use super::sheet::{Cell, Sheet};
 use super::escape_html as html;
+use super::sheet::{Cell, Sheet};
 use std::io::{self, Write};
 
 use crate::ingest::Years;
@@ -454,7 +454,14 @@ mod tests {
         let colour_of = |term: &str| -> Vec<&str> {
             page.lines()
                 .filter(|l| l.starts_with("<circle") && l.contains(&format!("<title>{term}（")))
-                .map(|l| l.split("fill=\"").nth(1).unwrap().split('"').next().unwrap())
+                .map(|l| {
+                    l.split("fill=\"")
+                        .nth(1)
+                        .unwrap()
+                        .split('"')
+                        .next()
+                        .unwrap()
+                })
                 .collect()
         };
         let (a, b) = (colour_of("&lt;b&gt;春闘&lt;/b&gt;"), colour_of("賃上げ"));

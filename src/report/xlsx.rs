@@ -30,10 +30,20 @@ fn err(e: rust_xlsxwriter::XlsxError) -> io::Error {
 fn sheet_name(name: &str, taken: &mut Vec<String>) -> String {
     let base: String = name
         .chars()
-        .map(|c| if "[]:*?/\\".contains(c) || c.is_control() { '_' } else { c })
+        .map(|c| {
+            if "[]:*?/\\".contains(c) || c.is_control() {
+                '_'
+            } else {
+                c
+            }
+        })
         .take(28)
         .collect();
-    let base = if base.trim().is_empty() { "表".to_string() } else { base };
+    let base = if base.trim().is_empty() {
+        "表".to_string()
+    } else {
+        base
+    };
     let mut candidate = base.clone();
     let mut n = 2;
     while taken.iter().any(|t| t.eq_ignore_ascii_case(&candidate)) {
@@ -95,8 +105,12 @@ impl Formats {
             underline: Format::new().set_underline(FormatUnderline::Single),
             plain_run: Format::new(),
             numbers: HashMap::new(),
-            p: Format::new().set_num_format("0.0000").set_align(FormatAlign::Top),
-            tiny_p: Format::new().set_num_format("0.0E+00").set_align(FormatAlign::Top),
+            p: Format::new()
+                .set_num_format("0.0000")
+                .set_align(FormatAlign::Top),
+            tiny_p: Format::new()
+                .set_num_format("0.0E+00")
+                .set_align(FormatAlign::Top),
         }
     }
 
@@ -107,7 +121,9 @@ impl Formats {
             } else {
                 format!("0.{}", "0".repeat(decimals))
             };
-            Format::new().set_num_format(pattern).set_align(FormatAlign::Top)
+            Format::new()
+                .set_num_format(pattern)
+                .set_align(FormatAlign::Top)
         })
     }
 }
@@ -119,7 +135,8 @@ pub fn workbook(sheets: &[Sheet]) -> io::Result<Vec<u8>> {
     let mut taken = Vec::new();
     for sheet in sheets {
         let ws = book.add_worksheet();
-        ws.set_name(sheet_name(&sheet.name, &mut taken)).map_err(err)?;
+        ws.set_name(sheet_name(&sheet.name, &mut taken))
+            .map_err(err)?;
         let columns = sheet.header.len();
         let mut widths: Vec<usize> = sheet.header.iter().map(|h| display_width(h)).collect();
         for row in sheet.rows.iter().take(WIDTH_SAMPLE) {
@@ -143,14 +160,22 @@ pub fn workbook(sheets: &[Sheet]) -> io::Result<Vec<u8>> {
                 let c = c as u16;
                 match cell {
                     Cell::Text(t) => {
-                        let format = if wide { &formats.wrapped } else { &formats.text };
+                        let format = if wide {
+                            &formats.wrapped
+                        } else {
+                            &formats.text
+                        };
                         ws.write_string_with_format(r, c, cell_text(t), format)
                     }
                     Cell::Marked(runs) => write_marked(ws, r, c, runs, &formats, wide),
                     Cell::Int(n) => ws.write_number_with_format(r, c, *n as f64, formats.number(0)),
                     Cell::Num(x, d) => ws.write_number_with_format(r, c, *x, formats.number(*d)),
                     Cell::P(p) => {
-                        let format = if *p < 0.0001 { &formats.tiny_p } else { &formats.p };
+                        let format = if *p < 0.0001 {
+                            &formats.tiny_p
+                        } else {
+                            &formats.p
+                        };
                         ws.write_number_with_format(r, c, *p, format)
                     }
                     Cell::Empty => continue,
@@ -164,7 +189,8 @@ pub fn workbook(sheets: &[Sheet]) -> io::Result<Vec<u8>> {
         ws.set_freeze_panes(1, 0).map_err(err)?;
         if columns > 0 {
             let last_row = u32::try_from(sheet.rows.len()).map_err(io::Error::other)?;
-            ws.autofilter(0, 0, last_row, columns as u16 - 1).map_err(err)?;
+            ws.autofilter(0, 0, last_row, columns as u16 - 1)
+                .map_err(err)?;
         }
     }
     book.save_to_buffer().map_err(err)
@@ -181,7 +207,11 @@ fn write_marked<'w>(
     wide: bool,
 ) -> Result<&'w mut rust_xlsxwriter::Worksheet, rust_xlsxwriter::XlsxError> {
     let whole: String = runs.iter().map(|r| r.0.as_str()).collect();
-    let prefix = if neutralise(&whole).len() != whole.len() { "'" } else { "" };
+    let prefix = if neutralise(&whole).len() != whole.len() {
+        "'"
+    } else {
+        ""
+    };
     let mut texts: Vec<(bool, String)> = Vec::new();
     for (i, (t, changed)) in runs.iter().enumerate() {
         let t = clean(t);
@@ -190,7 +220,11 @@ fn write_marked<'w>(
             texts.push((*changed, t));
         }
     }
-    let cell_format = if wide { &formats.wrapped } else { &formats.text };
+    let cell_format = if wide {
+        &formats.wrapped
+    } else {
+        &formats.text
+    };
     if texts.is_empty() {
         return ws.write_string_with_format(r, c, "", cell_format);
     }
@@ -200,7 +234,11 @@ fn write_marked<'w>(
     let segments: Vec<(&Format, &str)> = texts
         .iter()
         .map(|(changed, t)| {
-            let f = if *changed { &formats.underline } else { &formats.plain_run };
+            let f = if *changed {
+                &formats.underline
+            } else {
+                &formats.plain_run
+            };
             (f, t.as_str())
         })
         .collect();

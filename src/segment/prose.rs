@@ -198,9 +198,7 @@ fn walk(r: &Repaired) -> (Vec<ProseUnit>, Vec<(usize, usize, String)>) {
         if let Some((level, _)) = heading {
             let mut level = if base.is_some() { level.max(3) } else { level };
             // Under a 第N節, numbered headings (`1.` shares its level) are its subsections.
-            if part(&b.norm.text).is_none()
-                && stack.iter().any(|(_, t)| part(t) == Some('節'))
-            {
+            if part(&b.norm.text).is_none() && stack.iter().any(|(_, t)| part(t) == Some('節')) {
                 level += 1;
             }
             while stack.last().is_some_and(|(l, _)| *l >= level) {
