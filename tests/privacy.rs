@@ -284,7 +284,10 @@ fn format_values(help: &str) -> BTreeSet<String> {
     let own: String = rest
         .lines()
         .skip(1)
-        .take_while(|l| !l.trim_start().starts_with("--") && !l.trim_start().starts_with("-h"))
+        .take_while(|l| {
+            let l = l.trim_start();
+            !l.starts_with('-') || l.starts_with("- ")
+        })
         .collect::<Vec<_>>()
         .join("\n");
     if let Some(inline) = own.split("[possible values: ").nth(1) {

@@ -110,13 +110,18 @@ fn sides<'a>(s: &'a SentencePair) -> (Runs<'a>, Runs<'a>) {
     (whole(s.old.as_deref()), whole(s.new.as_deref()))
 }
 
+/// What a side of the table shows where the sentence is missing from it.
+fn missing_mark(p: &SentencePair, new_side: bool) -> Option<&'static str> {
+    match (p.status, new_side) {
+        (Status::Added, false) => Some("（新設）"),
+        (Status::Removed, true) => Some("（削除）"),
+        _ => None,
+    }
+}
+
 /// A side's text for a table whose other side has it: （新設） or （削除） where it is missing.
 fn side_or_mark<'a>(p: &SentencePair, runs: Runs<'a>, new_side: bool) -> Runs<'a> {
-    match (p.status, new_side) {
-        (Status::Added, false) => vec![("（新設）", false)],
-        (Status::Removed, true) => vec![("（削除）", false)],
-        _ => runs,
-    }
+    missing_mark(p, new_side).map_or(runs, |mark| vec![(mark, false)])
 }
 
 /// Runs of sentences: a collapsible block of unchanged ones, or one change.
@@ -445,13 +450,9 @@ fn keyness_table(c: &Comparison) -> Table {
 
 fn row(out: &mut impl Write, p: &SentencePair, layout: Layout) -> io::Result<()> {
     let (old, new) = sides(p);
-    let side = |runs: Runs, new_side: bool| {
-        let runs = side_or_mark(p, runs, new_side);
-        if runs.first().is_some_and(|r| r.0.starts_with('（') && !r.1) && runs.len() == 1 {
-            format!("<span class=\"mark\">{}</span>", html(runs[0].0))
-        } else {
-            cell(&runs)
-        }
+    let side = |runs: Runs, new_side: bool| match missing_mark(p, new_side) {
+        Some(mark) => format!("<span class=\"mark\">{mark}</span>"),
+        None => cell(&runs),
     };
     let (old, new) = (side(old, false), side(new, true));
     let class = if p.heading {
