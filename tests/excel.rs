@@ -167,10 +167,14 @@ fn survey_figures_are_numbers_with_the_text_beside() {
     let written = col(rows, "未加入者数（人）［自治労］");
     assert_eq!(oshu[written], Data::String("72人".into()));
     assert_eq!(
-        header(rows)[written + 1],
+        header(rows)[written - 1],
         "未加入者数（人）［自治労］（数値）"
     );
-    assert_eq!(oshu[written + 1], Data::Float(72.0));
+    assert_eq!(
+        oshu[written - 1],
+        Data::Float(72.0),
+        "the number, then the text"
+    );
     let rate = col(rows, "組織率（％）［自治労］（数値）");
     assert_eq!(oshu[rate], Data::Float(27.2));
     assert!(!header(rows).contains(&"記入者お名前".to_string()));

@@ -88,8 +88,8 @@ impl SurveyTable {
     }
 
     /// One row per respondent with Japanese headers: two columns per field (自治労, 競合),
-    /// each as written, followed by its number where the field holds figures (`72人` → 72),
-    /// so Excel can sum and sort them.
+    /// each as written, after its number where the field holds figures (`72人` → 72), so
+    /// Excel can sum and sort them.
     pub fn sheet(&self) -> Sheet {
         let mut header = vec!["文書", "記録番号", "行", "県本部", "単組"];
         if self.show_personal {
@@ -111,10 +111,10 @@ impl SurveyTable {
             .collect();
         for (label, &numeric) in self.field_labels.iter().zip(&numeric) {
             for side in ["自治労", "競合"] {
-                header.push(format!("{label}［{side}］"));
                 if numeric {
                     header.push(format!("{label}［{side}］（数値）"));
                 }
+                header.push(format!("{label}［{side}］"));
             }
         }
         header.push("時点".into());
@@ -137,12 +137,12 @@ impl SurveyTable {
                 let field = row.fields.iter().find(|f| &f.label == label);
                 for i in 0..2 {
                     let value = field.and_then(|f| f.values.get(i)).map(String::as_str);
-                    rec.push(value.unwrap_or_default().into());
                     if numeric {
                         rec.push(value.and_then(quantity).map_or(Cell::Empty, |x| {
                             Cell::num(x, if x.fract() == 0.0 { 0 } else { 2 })
                         }));
                     }
+                    rec.push(value.unwrap_or_default().into());
                 }
             }
             rec.push(
