@@ -93,7 +93,7 @@ fn html_is_self_contained_and_escapes_document_text() {
     let html = String::from_utf8(out.stdout).unwrap();
     assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
     assert!(!html.contains("<script>alert"));
-    assert!(html.contains("改正後") && html.contains("改正前"));
+    assert!(html.contains("<th>新</th><th>旧</th><th>備考</th>"));
     assert!(!html.contains("http://") && !html.contains("https://"));
 }
 
@@ -263,4 +263,211 @@ fn a_section_renamed_under_its_number_keeps_its_sentences_and_its_heading_is_one
         sentence["section"],
         serde_json::json!(["4.活動方針", "4.8 組織改革の具体的活動と残された課題"])
     );
+}
+
+const SAITAMA_2024: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/corpora/jichiroren-saitama-2024-undo-mokuhyo.txt"
+);
+/// An edited copy made for these tests (see tests/fixtures/README.md).
+const SAITAMA_2026: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/jichiroren-saitama-2026-draft.txt"
+);
+
+/// `kumiai compare SAITAMA_2024 SAITAMA_2026 ARGS`, run from the project folder.
+fn compare_draft(args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_kumiai"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .args(["compare", SAITAMA_2024, SAITAMA_2026])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn the_draft_is_reported_in_japanese_with_its_chapters_aligned() {
+    let text = compare_draft(&[]);
+    let line = |label: &str, needle: &str| {
+        text.lines()
+            .find(|l| l.starts_with(&format!("{label} ")) && l.contains(needle))
+            .unwrap_or_else(|| panic!("no {label} line with {needle}:\n{text}"))
+    };
+    line("変更", "総額[-４３-]{+４８+}兆円");
+    line("変更", "[-２５-]{+２７+}春闘");
+    line("削除", "⑩ 続くコロナのもとで");
+    line("新設", "会計年度任用職員の勤勉手当支給");
+    assert!(line("変更", "年度県本部重点運動課題").ends_with("(見出し)"));
+    // 第１章 is the section the old 1. chapter's sentences sit in, not a sentence.
+    assert!(text.contains("\n■ 第1章 県本部運動の目標 > (1)憲法改悪に反対し"));
+    assert!(text.contains("\n変更の多い節\n") && text.contains("\n増減した語（G² ≥ 3.84）\n"));
+    assert!(text.contains("同6 変更1 新設0 削除0 移動0"), "{text}");
+    for english in [
+        "modified",
+        "added",
+        "removed",
+        "unchanged",
+        "Keyness",
+        "Sections",
+        " ~",
+        " +0",
+        " >0",
+    ] {
+        assert!(!text.contains(english), "{english} in\n{text}");
+    }
+
+    let v: serde_json::Value = serde_json::from_str(&compare_draft(&["--format", "json"])).unwrap();
+    let sentences = v["sentences"].as_array().unwrap();
+    let chapter = sentences
+        .iter()
+        .find(|s| s["new"] == "第２章 ２０２６年度県本部重点運動課題")
+        .expect("the chapter heading row");
+    assert_eq!(
+        (&chapter["status"], &chapter["heading"], &chapter["old"]),
+        (
+            &"modified".into(),
+            &true.into(),
+            &"２．２０２４年度県本部重点運動課題".into()
+        )
+    );
+    assert!(
+        !sentences.iter().any(|s| s["heading"] != true
+            && s["new"].as_str().is_some_and(|t| t.starts_with("第"))),
+        "no chapter heading is aligned as a sentence"
+    );
+    let under_chapter_1 = sentences
+        .iter()
+        .filter(|s| s["section"][0] == "第1章 県本部運動の目標" && s["status"] == "unchanged")
+        .count();
+    assert_eq!(under_chapter_1, 40, "every sentence of chapter 1 unchanged");
+
+    let md = compare_draft(&["--format", "md"]);
+    assert!(md.contains("- 新：２０２６年度自治労連埼玉県本部 運動の目標と重点運動課題（案）\n"));
+    assert!(md.contains("- 旧：2024年度 自治労連埼玉県本部 運動の目標と重点運動課題\n"));
+    assert!(md.contains("\n## 変更箇所\n") && md.contains("- **削除** <del>⑩ 続くコロナ"));
+}
+
+#[test]
+fn html_docx_and_xlsx_of_the_draft_are_ready_for_a_meeting() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    assert!(compare_draft(&["--format", "html", "--out", &file("t.html")]).is_empty());
+    let html = std::fs::read_to_string(file("t.html")).unwrap();
+    assert!(html.contains(
+        "<title>新旧対照表：２０２６年度自治労連埼玉県本部 運動の目標と重点運動課題（案）</title>"
+    ));
+    assert!(
+        html.contains("<dt>旧</dt><dd>2024年度 自治労連埼玉県本部 運動の目標と重点運動課題</dd>")
+    );
+    assert!(
+        !html.contains(".txt") && !html.contains("fixtures"),
+        "titles, not paths"
+    );
+    assert!(html.contains("<p class=\"legend\">下線：改められた箇所"));
+    assert!(html.contains("<th>新</th><th>旧</th><th>備考</th>"));
+    assert!(html.contains("総額<u>４８</u>兆円") && html.contains("総額<u>４３</u>兆円"));
+    assert!(html.contains("<span class=\"mark\">（削除）</span>"));
+    assert!(html.contains("<td class=\"note\">新設</td>") && html.contains("（略："));
+
+    assert!(compare_draft(&["--format", "docx", "--out", &file("t.docx")]).is_empty());
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(file("t.docx")).unwrap()).unwrap();
+    let mut xml = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("word/document.xml").unwrap(), &mut xml)
+        .unwrap();
+    assert!(xml.contains("新旧対照表") && xml.contains("備考") && xml.contains("（削除）"));
+    // The underlined runs: the changed figures on both sides.
+    let underlined: Vec<&str> = xml
+        .split("<w:u ")
+        .skip(1)
+        .filter_map(|run| {
+            run.split("<w:t")
+                .nth(1)?
+                .split('>')
+                .nth(1)?
+                .split('<')
+                .next()
+        })
+        .collect();
+    assert!(
+        underlined.contains(&"４８") && underlined.contains(&"４３"),
+        "{underlined:?}"
+    );
+
+    assert!(compare_draft(&["--format", "xlsx", "--out", &file("t.xlsx")]).is_empty());
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(file("t.xlsx")).unwrap();
+    use calamine::Reader;
+    let rows: Vec<Vec<calamine::Data>> = book
+        .worksheet_range("新旧対照表")
+        .unwrap()
+        .rows()
+        .map(<[calamine::Data]>::to_vec)
+        .collect();
+    let header: Vec<String> = rows[0].iter().map(|c| c.to_string()).collect();
+    assert_eq!(header, ["節", "新", "旧", "備考", "新の行", "旧の行"]);
+    let removed = rows
+        .iter()
+        .find(|r| r[3] == "削除")
+        .expect("the deleted sentence");
+    assert!(removed[2].to_string().starts_with("⑩ 続くコロナ"));
+    assert_eq!(removed[1].to_string(), "（削除）");
+    assert_eq!(removed[5], calamine::Data::Float(228.0));
+    let mut shared = String::new();
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(file("t.xlsx")).unwrap()).unwrap();
+    std::io::Read::read_to_string(
+        &mut zip.by_name("xl/sharedStrings.xml").unwrap(),
+        &mut shared,
+    )
+    .unwrap();
+    assert!(
+        shared.contains("<u/>"),
+        "changed runs underlined in Excel too"
+    );
+}
+
+/// `kumiai report` on a corpus with one organisation's policies of two years: a 新旧対照表
+/// page (with its Word and Excel forms) linked from index.html, and the files it wrote said.
+#[test]
+fn the_batch_report_includes_the_two_years_compared() {
+    let dir = two_year_corpus();
+    let out = tempfile::tempdir().unwrap();
+    let run = Command::new(env!("CARGO_BIN_EXE_kumiai"))
+        .arg("--corpus")
+        .arg(dir.path())
+        .args(["report", "--out"])
+        .arg(out.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{stderr}");
+    let stem = "compare-jcm-2024-jcm-2025";
+    let index = std::fs::read_to_string(out.path().join("index.html")).unwrap();
+    assert!(
+        index.contains(&format!(
+            "<a href=\"{stem}.html\">新旧対照表：金属労協（2024 → 2025）</a>"
+        )),
+        "{index}"
+    );
+    assert!(index.contains(&format!("<a href=\"{stem}.docx\">Word</a>")));
+    assert!(
+        index.contains("<a href=\"terms-jcm-2025.html\">"),
+        "term lists are pages"
+    );
+    let page = std::fs::read_to_string(out.path().join(format!("{stem}.html"))).unwrap();
+    assert!(page.contains("<th>新</th><th>旧</th><th>備考</th>") && page.contains("<u>賃上げ</u>"));
+    for file in [".docx", ".xlsx"] {
+        assert!(out.path().join(format!("{stem}{file}")).is_file());
+    }
+    // It says what it wrote, page by page.
+    assert!(
+        stderr.contains(&format!("{stem}.html  新旧対照表：金属労協（2024 → 2025）")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("report written to"));
 }

@@ -62,6 +62,19 @@ const CASES: &[Case] = &[
         Some("html"),
         &["記入者 OR 組合", "--limit", "2000", "--facets"],
     ),
+    case(
+        "search",
+        Some("xlsx"),
+        &[
+            "記入者 OR 組合 OR kind:survey",
+            "--limit",
+            "2000",
+            "--kwic",
+            "--facets",
+            "--out",
+            "{out}/hits.xlsx",
+        ],
+    ),
     case("themes", Some("md"), &[]),
     case(
         "themes",
@@ -77,6 +90,16 @@ const CASES: &[Case] = &[
         "themes",
         Some("csv"),
         &["--out", "{out}", "--codebook", "codebooks/recruitment.txt"],
+    ),
+    case(
+        "themes",
+        Some("xlsx"),
+        &[
+            "--out",
+            "{out}/themes.xlsx",
+            "--codebook",
+            "codebooks/recruitment.txt",
+        ],
     ),
     case(
         "themes",
@@ -100,14 +123,30 @@ const CASES: &[Case] = &[
         Some("html"),
         &["jcm-2025", "corpora/jichiro-survey-2024.txt"],
     ),
+    case(
+        "compare",
+        Some("xlsx"),
+        &["jichiro-survey-2024", "jcm-2025", "--out", "{out}/c.xlsx"],
+    ),
+    case(
+        "compare",
+        Some("docx"),
+        &["jcm-2025", "jichiro-survey-2024", "--out", "{out}/c.docx"],
+    ),
     case("trend", Some("table"), &["自治労", "記入者"]),
     case("trend", Some("csv"), &["自治労", "記入者"]),
     case("trend", Some("json"), &["自治労", "記入者"]),
     case("trend", Some("html"), &["自治労", "記入者"]),
+    case(
+        "trend",
+        Some("xlsx"),
+        &["自治労", "記入者", "--out", "{out}/t.xlsx"],
+    ),
     case("units", Some("text"), &[]),
     case("units", Some("jsonl"), &[]),
     case("survey", Some("csv"), &[]),
     case("survey", Some("json"), &[]),
+    case("survey", Some("xlsx"), &["--out", "{out}/survey.xlsx"]),
     case("survey", Some("csv"), &["corpora/jichiro-survey-2024.txt"]),
 ];
 
@@ -149,9 +188,40 @@ fn output_of(case: &Case, index: &Path) -> String {
     }
     let mut all = format!("{}\n{}", r.stdout, r.stderr);
     for file in walk(out.path()) {
-        all.push_str(&String::from_utf8_lossy(&std::fs::read(file).unwrap()));
+        all.push_str(&readable(&file));
     }
     all
+}
+
+/// A file's text as a reader sees it: every cell of a workbook (read back with calamine),
+/// the body of a Word document, other files as they are.
+fn readable(file: &Path) -> String {
+    use calamine::Reader;
+    match file.extension().and_then(|e| e.to_str()) {
+        Some("xlsx") => {
+            let mut book: calamine::Xlsx<_> = calamine::open_workbook(file).unwrap();
+            let mut text = String::new();
+            for name in book.sheet_names().to_vec() {
+                for row in book.worksheet_range(&name).unwrap().rows() {
+                    for cell in row {
+                        text.push_str(&cell.to_string());
+                        text.push('\t');
+                    }
+                    text.push('\n');
+                }
+            }
+            assert!(text.len() > 100, "{file:?} holds its tables");
+            text
+        }
+        Some("docx") => {
+            let mut zip = zip::ZipArchive::new(std::fs::File::open(file).unwrap()).unwrap();
+            let mut xml = String::new();
+            std::io::Read::read_to_string(&mut zip.by_name("word/document.xml").unwrap(), &mut xml)
+                .unwrap();
+            xml
+        }
+        _ => String::from_utf8_lossy(&std::fs::read(file).unwrap()).into_owned(),
+    }
 }
 
 fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
@@ -203,15 +273,39 @@ fn commands_and_formats() -> BTreeMap<String, BTreeSet<String>> {
         .into_iter()
         .map(|c| {
             let help = run(&[&c, "--help"]).stdout;
-            let formats = help
-                .split("--format <FORMAT>")
-                .nth(1)
-                .and_then(|rest| rest.split("[possible values: ").nth(1))
-                .and_then(|rest| rest.split(']').next())
-                .map(|values| values.split(", ").map(str::to_string).collect())
-                .unwrap_or_default();
-            (c, formats)
+            (c, format_values(&help))
         })
+        .collect()
+}
+
+/// The values of `--format` in a subcommand's `--help`: clap lists them inline
+/// (`[possible values: a, b]`) or, when one is documented, one a line (`- a: …`).
+fn format_values(help: &str) -> BTreeSet<String> {
+    let Some(rest) = help.split("--format <FORMAT>").nth(1) else {
+        return BTreeSet::new();
+    };
+    // The option's own text ends where the next option starts.
+    let own: String = rest
+        .lines()
+        .skip(1)
+        .take_while(|l| {
+            let l = l.trim_start();
+            !l.starts_with('-') || l.starts_with("- ")
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    if let Some(inline) = own.split("[possible values: ").nth(1) {
+        return inline
+            .split(']')
+            .next()
+            .unwrap_or_default()
+            .split(", ")
+            .map(str::to_string)
+            .collect();
+    }
+    own.lines()
+        .filter_map(|l| l.trim_start().strip_prefix("- "))
+        .map(|v| v.split(':').next().unwrap_or(v).trim().to_string())
         .collect()
 }
 
@@ -226,6 +320,12 @@ fn the_table_covers_every_command_and_format() {
             !cases.is_empty(),
             "`kumiai {command}` is not in the privacy table of tests/privacy.rs"
         );
+        if command == "search" {
+            assert!(
+                formats.contains("xlsx"),
+                "the --help parse sees {formats:?}"
+            );
+        }
         for format in formats {
             assert!(
                 cases.iter().any(|c| c.format == Some(format.as_str())),

@@ -2,7 +2,9 @@
 
 use super::*;
 
-/// The text of a compare operand: a file path, else a corpus document id.
+/// The title and text of a compare operand: a file path, else a corpus document id. A file's
+/// title is its manifest entry's, else its first line (the document's own title), never
+/// the path, which may be a temporary file's.
 pub(super) fn compare_operand(
     cli: &Cli,
     arg: &str,
@@ -12,7 +14,12 @@ pub(super) fn compare_operand(
     let path = Path::new(arg);
     if path.is_file() {
         let doc = super::corpus::load_named_file(cli, path, warnings)?;
-        return prose_text(&doc, arg).map(|text| (arg.to_string(), text));
+        let title = if doc.meta.title.trim().is_empty() {
+            arg.to_string()
+        } else {
+            doc.meta.title.clone()
+        };
+        return prose_text(&doc, arg).map(|text| (title, text));
     }
     let doc = docs.iter().find(|d| d.id == arg).ok_or_else(|| {
         Failure::from(format!(
@@ -38,8 +45,7 @@ pub(super) fn compare(
     cli: &Cli,
     (old, new): (Option<&str>, Option<&str>),
     (org, years): (Option<&str>, &[u16]),
-    format: CompareFormat,
-    layout: CompareLayout,
+    (format, layout, out): (CompareFormat, CompareLayout, Option<&Path>),
     warnings: &Warnings,
 ) -> Result<(), Failure> {
     let needs_corpus =
@@ -76,24 +82,30 @@ pub(super) fn compare(
     };
     let analyzer = analyzer(cli, None)?;
     let comparison = crate::compare::compare(&old_text, &new_text, &analyzer, &Default::default());
-    let stdout = io::stdout();
-    let color = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let mut out = io::BufWriter::new(stdout.lock());
+    let color = out.is_none()
+        && io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let mut out = match format {
+        CompareFormat::Xlsx => crate::report::binary_output(out, "xlsx")?,
+        CompareFormat::Docx => crate::report::binary_output(out, "docx")?,
+        _ => crate::report::output(out)?,
+    };
     use crate::report::compare as report;
+    let layout = match layout {
+        CompareLayout::NewOld => report::Layout::NewOld,
+        CompareLayout::OldNew => report::Layout::OldNew,
+    };
+    let titles = report::Titles {
+        old: &old_name,
+        new: &new_name,
+    };
     match format {
         CompareFormat::Text => report::write_text(&mut out, &comparison, color)?,
-        CompareFormat::Md => report::write_markdown(&mut out, &comparison)?,
+        CompareFormat::Md => report::write_markdown(&mut out, &comparison, titles)?,
         CompareFormat::Json => report::write_json(&mut out, &comparison)?,
-        CompareFormat::Html => {
-            let layout = match layout {
-                CompareLayout::NewOld => report::Layout::NewOld,
-                CompareLayout::OldNew => report::Layout::OldNew,
-            };
-            let (old_label, new_label) = layout.labels();
-            let old_label = format!("{old_label}（{old_name}）");
-            let new_label = format!("{new_label}（{new_name}）");
-            report::write_html(&mut out, &comparison, layout, &old_label, &new_label)?
-        }
+        CompareFormat::Html => report::write_html(&mut out, &comparison, layout, titles)?,
+        CompareFormat::Xlsx => report::write_xlsx(&mut out, &comparison, layout)?,
+        CompareFormat::Docx => report::write_docx(&mut out, &comparison, layout, titles)?,
     }
     out.flush()?;
     Ok(())
@@ -104,6 +116,7 @@ pub(super) fn trend(
     terms: &[String],
     filter: &crate::trend::Filter,
     format: TrendFormat,
+    out: Option<&Path>,
     warnings: &Warnings,
 ) -> Result<(), Failure> {
     let (manifest, mut docs) = load_corpus(&cli.corpus, warnings)?;
@@ -115,14 +128,17 @@ pub(super) fn trend(
     }
     let analyzer = analyzer(cli, Some(&manifest))?;
     let trend = crate::trend::trend(&docs, terms, &analyzer, warnings);
-    let stdout = io::stdout();
-    let mut out = io::BufWriter::new(stdout.lock());
+    let mut out = match format {
+        TrendFormat::Xlsx => crate::report::binary_output(out, "xlsx")?,
+        _ => crate::report::output(out)?,
+    };
     use crate::report::trend as report;
     match format {
         TrendFormat::Table => report::write_table(&mut out, &trend)?,
         TrendFormat::Csv => report::write_csv(&mut out, &trend)?,
         TrendFormat::Json => report::write_json(&mut out, &trend)?,
         TrendFormat::Html => report::write_html(&mut out, &trend)?,
+        TrendFormat::Xlsx => report::write_xlsx(&mut out, &trend)?,
     }
     out.flush()?;
     Ok(())

@@ -132,7 +132,7 @@ pub(super) fn load_named_file(
 pub(super) fn survey(
     cli: &Cli,
     file: Option<&Path>,
-    format: SurveyFormat,
+    (format, out): (SurveyFormat, Option<&Path>),
     show_personal: bool,
     warnings: &Warnings,
 ) -> Result<(), Failure> {
@@ -153,11 +153,14 @@ pub(super) fn survey(
         None => load_corpus(&cli.corpus, warnings)?.1,
     };
     let table = crate::report::survey::SurveyTable::build(&docs, show_personal, warnings);
-    let stdout = io::stdout();
-    let mut out = io::BufWriter::new(stdout.lock());
+    let mut out = match format {
+        SurveyFormat::Xlsx => crate::report::binary_output(out, "xlsx")?,
+        _ => crate::report::output(out)?,
+    };
     match format {
         SurveyFormat::Csv => table.write_csv(&mut out)?,
         SurveyFormat::Json => table.write_json(&mut out)?,
+        SurveyFormat::Xlsx => table.write_xlsx(&mut out)?,
     }
     out.flush()?;
     Ok(())

@@ -113,6 +113,9 @@ enum Command {
         no_thesaurus: bool,
         #[arg(long, value_enum, default_value_t = SearchFormat::Text)]
         format: SearchFormat,
+        /// Output file; standard output by default (xlsx: give a file, or redirect).
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Print morphemes MeCab-style (surface<TAB>品詞,…); reads stdin without TEXT.
     ///
@@ -149,6 +152,7 @@ enum Command {
     /// Examples:
     ///   kumiai compare 2024/houshin.txt 2025/houshin.txt --format html > taisho.html
     ///   kumiai compare --org 金属労協 --years 2024,2025 --format md
+    ///   kumiai compare old.txt new.txt --format docx --out taisho.docx
     #[command(verbatim_doc_comment)]
     Compare {
         old: Option<String>,
@@ -161,9 +165,12 @@ enum Command {
         years: Vec<u16>,
         #[arg(long, value_enum, default_value_t = CompareFormat::Text)]
         format: CompareFormat,
-        /// Column order of the HTML table: new-old (改正後｜改正前) or old-new (旧｜新).
+        /// Column order of the table: new-old (新｜旧｜備考) or old-new (旧｜新｜備考).
         #[arg(long, value_enum, default_value_t = CompareLayout::NewOld)]
         layout: CompareLayout,
+        /// Output file; standard output by default (xlsx, docx: give a file, or redirect).
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Frequency of terms per organisation and year (raw and per 10,000 morphemes).
     ///
@@ -189,6 +196,9 @@ enum Command {
         year: Option<ingest::Years>,
         #[arg(long, value_enum, default_value_t = TrendFormat::Table)]
         format: TrendFormat,
+        /// Output file; standard output by default (xlsx: give a file, or redirect).
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Print every unit (sentence or survey answer) of the corpus with its provenance.
     Units {
@@ -205,6 +215,9 @@ enum Command {
         /// Include 記入者お名前 and a table's personal columns (personal data) in the output.
         #[arg(long)]
         show_personal: bool,
+        /// Output file; standard output by default (xlsx: give a file, or redirect).
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Add FILE (in the corpus folder) to kumiai.toml, guessing its entry for you to edit.
     ///
@@ -237,6 +250,8 @@ enum SearchFormat {
     Csv,
     /// One self-contained page for the browser, matches marked.
     Html,
+    /// Excel workbook: the hits, with --kwic the concordance, with --facets the counts.
+    Xlsx,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -245,6 +260,10 @@ enum CompareFormat {
     Md,
     Json,
     Html,
+    /// Excel workbook: 新旧対照表 (changes underlined), sections, terms.
+    Xlsx,
+    /// Word document of the 新旧対照表 with underlined changes, for a 議案書.
+    Docx,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -259,6 +278,7 @@ enum TrendFormat {
     Csv,
     Json,
     Html,
+    Xlsx,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -271,6 +291,7 @@ enum UnitsFormat {
 enum SurveyFormat {
     Csv,
     Json,
+    Xlsx,
 }
 
 fn parse_kind(s: &str) -> Result<ingest::Kind, String> {
@@ -320,6 +341,7 @@ pub fn run() -> ExitCode {
             kwic,
             no_thesaurus,
             format,
+            out,
         } => search::search(
             &cli,
             &search::SearchArgs {
@@ -336,6 +358,7 @@ pub fn run() -> ExitCode {
                 kwic: *kwic,
                 thesaurus: !*no_thesaurus,
                 format: *format,
+                out: out.as_deref(),
             },
             &warnings,
         ),
@@ -349,12 +372,12 @@ pub fn run() -> ExitCode {
             years,
             format,
             layout,
+            out,
         } => compare::compare(
             &cli,
             (old.as_deref(), new.as_deref()),
             (org.as_deref(), years),
-            *format,
-            *layout,
+            (*format, *layout, out.as_deref()),
             &warnings,
         ),
         Command::Trend {
@@ -363,20 +386,28 @@ pub fn run() -> ExitCode {
             org,
             year,
             format,
+            out,
         } => {
             let filter = crate::trend::Filter {
                 kind: *kind,
                 org: org.clone(),
                 year: *year,
             };
-            compare::trend(&cli, terms, &filter, *format, &warnings)
+            compare::trend(&cli, terms, &filter, *format, out.as_deref(), &warnings)
         }
         Command::Units { format } => corpus::units(&cli, *format, &warnings),
         Command::Survey {
             file,
             format,
             show_personal,
-        } => corpus::survey(&cli, file.as_deref(), *format, *show_personal, &warnings),
+            out,
+        } => corpus::survey(
+            &cli,
+            file.as_deref(),
+            (*format, out.as_deref()),
+            *show_personal,
+            &warnings,
+        ),
         Command::Add { file } => add::add(&cli, file),
     };
     let mut warnings = warnings.into_vec();

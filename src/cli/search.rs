@@ -73,6 +73,7 @@ pub(super) struct SearchArgs<'a> {
     pub(super) kwic: bool,
     pub(super) thesaurus: bool,
     pub(super) format: SearchFormat,
+    pub(super) out: Option<&'a Path>,
 }
 
 /// Opens the index for a search: brought up to date, or — while another process holds the
@@ -117,14 +118,18 @@ pub(super) fn search(cli: &Cli, args: &SearchArgs, warnings: &Warnings) -> Resul
     // The index opened, so a failure here means damaged segment files.
     let results = crate::search::search(&idx, &request)
         .map_err(|e| index::IndexError::Corrupt(idx.dir.clone(), e.to_string()))?;
-    let stdout = io::stdout();
-    let color = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let color = args.out.is_none()
+        && io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let marker = if color {
         Marker::Ansi
     } else {
         Marker::Guillemets
     };
-    let mut out = io::BufWriter::new(stdout.lock());
+    let mut out = match args.format {
+        SearchFormat::Xlsx => crate::report::binary_output(args.out, "xlsx")?,
+        _ => crate::report::output(args.out)?,
+    };
     match (args.format, args.kwic) {
         (SearchFormat::Json, _) => hits::write_json(&mut out, &results)?,
         (SearchFormat::Csv, true) => hits::write_kwic_csv(&mut out, &results)?,
@@ -134,6 +139,9 @@ pub(super) fn search(cli: &Cli, args: &SearchArgs, warnings: &Warnings) -> Resul
         (SearchFormat::Text, false) => {
             hits::write_terminal(&mut out, &results, marker, args.explain)?
         }
+        (SearchFormat::Xlsx, kwic) => out.write_all(&crate::report::xlsx::workbook(
+            &hits::sheets(&results, kwic),
+        )?)?,
     }
     out.flush()?;
     if results.total == 0 {
@@ -161,9 +169,13 @@ fn refuse_unsupported(args: &SearchArgs) -> Result<(), Failure> {
         SearchFormat::Json if args.kwic => refuse(
             "--kwic has no JSON form: every JSON hit carries its matches as highlights (byte offsets) and highlights_chars (character offsets) to cut contexts from",
         ),
-        SearchFormat::Csv | SearchFormat::Json | SearchFormat::Html if args.explain => refuse(
-            "--explain is for the terminal; JSON hits always carry document (score, bm25, best_passage, coverage) and matches",
-        ),
+        SearchFormat::Csv | SearchFormat::Json | SearchFormat::Html | SearchFormat::Xlsx
+            if args.explain =>
+        {
+            refuse(
+                "--explain is for the terminal; JSON hits always carry document (score, bm25, best_passage, coverage) and matches",
+            )
+        }
         _ => Ok(()),
     }
 }

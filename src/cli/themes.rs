@@ -38,6 +38,8 @@ pub(super) enum ThemesFormat {
     Html,
     Json,
     Csv,
+    /// One Excel workbook, a worksheet per table of the CSV folder.
+    Xlsx,
 }
 
 #[derive(clap::Args)]
@@ -77,7 +79,8 @@ pub(super) struct ThemesArgs {
     pub(super) index: IndexArgs,
     #[arg(long, value_enum, default_value_t = ThemesFormat::Md)]
     pub(super) format: ThemesFormat,
-    /// Output file (folder for csv); standard output by default.
+    /// Output file (folder for csv); standard output by default (xlsx: give a file, or
+    /// redirect).
     #[arg(long)]
     pub(super) out: Option<PathBuf>,
 }
@@ -183,6 +186,12 @@ fn write_report(
         ThemesFormat::Md => report::write_markdown,
         ThemesFormat::Html => report::write_html,
         ThemesFormat::Json => report::write_json,
+        ThemesFormat::Xlsx => {
+            let mut sink = crate::report::binary_output(out, "xlsx")?;
+            report::write_xlsx(&mut sink, result)?;
+            sink.flush()?;
+            return Ok(());
+        }
         ThemesFormat::Csv => {
             let dir = out.unwrap_or(Path::new("themes-csv"));
             let files = report::write_csv_dir(dir, result)?;
@@ -190,27 +199,23 @@ fn write_report(
             return Ok(());
         }
     };
-    let mut sink: Box<dyn Write> = match out {
-        Some(path) => Box::new(io::BufWriter::new(
-            std::fs::File::create(path)
-                .map_err(|e| format!("cannot create {}: {e}", path.display()))?,
-        )),
-        None => Box::new(io::BufWriter::new(io::stdout().lock())),
-    };
+    let mut sink = crate::report::output(out)?;
     write(&mut sink, result)?;
     sink.flush()?;
     Ok(())
 }
 
-/// The batch job: the survey theme report (HTML, Markdown, JSON, CSV), a term list per
-/// document, and an index.html linking them.
+/// The batch job: the survey theme report (HTML, Markdown, JSON, CSV, XLSX), a term list per
+/// document (a page, and CSV for Excel), a 新旧対照表 for each organisation with policies of
+/// two years, and an index.html linking the pages.
 pub(super) fn batch_report(cli: &Cli, out: &Path, warnings: &Warnings) -> Result<(), Failure> {
     use indicatif::{ProgressBar, ProgressStyle};
     std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
     let (manifest, docs) = segmented(cli, warnings)?;
     let analyzer = analyzer(cli, Some(&manifest))?;
     let concepts = themes::terms::Concepts::new(&manifest.synonyms, true);
-    let steps = docs.len() as u64 + 1;
+    let pairs = policy_pairs(&docs);
+    let steps = docs.len() as u64 + 1 + pairs.len() as u64;
     let bar = if io::stderr().is_terminal() {
         ProgressBar::new(steps)
     } else {
@@ -220,7 +225,7 @@ pub(super) fn batch_report(cli: &Cli, out: &Path, warnings: &Warnings) -> Result
         ProgressStyle::with_template("report [{bar:30}] {pos}/{len} {msg}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    let mut links: Vec<(String, String)> = Vec::new();
+    let mut index = Index::default();
     bar.set_message("テーマ分析");
     let selection = Selection::default();
     let units = themes::select(&docs, &selection, By::Local);
@@ -237,15 +242,59 @@ pub(super) fn batch_report(cli: &Cli, out: &Path, warnings: &Warnings) -> Result
             ("themes.md", ThemesFormat::Md),
             ("themes.json", ThemesFormat::Json),
             ("themes-csv", ThemesFormat::Csv),
+            ("themes.xlsx", ThemesFormat::Xlsx),
         ] {
             write_report(&result, format, Some(&out.join(file)))?;
         }
-        links.push((
-            "themes.html".into(),
-            "アンケート自由記述のテーマ（単組別）".into(),
-        ));
+        index.link(
+            "themes.html",
+            "アンケート自由記述のテーマ（単組別）",
+            &[
+                ("Excel", "themes.xlsx"),
+                ("Markdown", "themes.md"),
+                ("JSON", "themes.json"),
+                ("CSV", "themes-csv/"),
+            ],
+        );
     }
     bar.inc(1);
+    for (old, new) in &pairs {
+        bar.set_message(format!("新旧対照表 {}", new.meta.org));
+        let comparison =
+            crate::compare::compare(&old.text, &new.text, &analyzer, &Default::default());
+        let stem = format!("compare-{}-{}", file_stem(&old.id), file_stem(&new.id));
+        let titles = crate::report::compare::Titles {
+            old: &old.meta.title,
+            new: &new.meta.title,
+        };
+        let layout = crate::report::compare::Layout::NewOld;
+        let write = |name: &str, bytes: Vec<u8>| {
+            std::fs::write(out.join(name), bytes).map_err(|e| format!("cannot write {name}: {e}"))
+        };
+        let mut page = Vec::new();
+        crate::report::compare::write_html(&mut page, &comparison, layout, titles)?;
+        write(&format!("{stem}.html"), page)?;
+        let mut docx = Vec::new();
+        crate::report::compare::write_docx(&mut docx, &comparison, layout, titles)?;
+        write(&format!("{stem}.docx"), docx)?;
+        let mut xlsx = Vec::new();
+        crate::report::compare::write_xlsx(&mut xlsx, &comparison, layout)?;
+        write(&format!("{stem}.xlsx"), xlsx)?;
+        index.link(
+            &format!("{stem}.html"),
+            &format!(
+                "新旧対照表：{}（{} → {}）",
+                new.meta.org,
+                old.meta.year.map(|y| y.to_string()).unwrap_or_default(),
+                new.meta.year.map(|y| y.to_string()).unwrap_or_default()
+            ),
+            &[
+                ("Word", &format!("{stem}.docx")),
+                ("Excel", &format!("{stem}.xlsx")),
+            ],
+        );
+        bar.inc(1);
+    }
     let stopwords = themes::terms::Stopwords::builtin();
     let lexicon = themes::terms::Lexicon {
         stopwords: &stopwords,
@@ -263,56 +312,140 @@ pub(super) fn batch_report(cli: &Cli, out: &Path, warnings: &Warnings) -> Result
             By::Org,
         );
         let terms = themes::terms::extract(&units, &analyzer, lexicon);
-        let file = format!("terms-{}.csv", doc.id.replace(['/', '\\'], "_"));
-        let w = io::BufWriter::new(
-            std::fs::File::create(out.join(&file))
-                .map_err(|e| format!("cannot create {file}: {e}"))?,
+        let stem = format!("terms-{}", file_stem(&doc.id));
+        let title = format!("特徴語一覧：{}", doc.meta.title);
+        let mut sheet = crate::report::sheet::Sheet::new(
+            "特徴語",
+            ["語", "同義語", "スコア", "出現数", "文数"],
         );
-        let mut csv = crate::report::excel::CsvWriter::new(w)?;
-        csv.write_record(["語", "同義語", "スコア", "出現数", "文数"])?;
         for t in &terms.stats {
-            csv.write_record([
-                t.term.clone(),
-                t.variants_cell(),
-                format!("{:.3}", t.score),
-                t.frequency.to_string(),
-                t.units.to_string(),
-            ])?;
+            sheet.row(vec![
+                (&t.term).into(),
+                t.variants_cell().into(),
+                crate::report::sheet::Cell::num(t.score, 3),
+                t.frequency.into(),
+                t.units.into(),
+            ]);
         }
-        csv.flush()?;
-        links.push((file, format!("特徴語一覧：{}", doc.meta.title)));
+        let csv = format!("{stem}.csv");
+        let file = std::fs::File::create(out.join(&csv))
+            .map_err(|e| format!("cannot create {csv}: {e}"))?;
+        sheet.write_csv(io::BufWriter::new(file))?;
+        let html = format!("{stem}.html");
+        let mut page = Vec::new();
+        crate::report::html_start(&mut page, &title, TERMS_STYLE)?;
+        writeln!(page, "<h1>{}</h1>", crate::report::escape_html(&title))?;
+        crate::report::table::Table::from_sheet(&sheet).write_html(&mut page)?;
+        writeln!(page, "</body></html>")?;
+        std::fs::write(out.join(&html), page).map_err(|e| format!("cannot write {html}: {e}"))?;
+        index.link(&html, &title, &[("CSV", &csv)]);
         bar.inc(1);
     }
     bar.finish_and_clear();
-    let mut index = Vec::new();
+    let mut page = Vec::new();
     crate::report::html_start(
-        &mut index,
+        &mut page,
         "kumiai レポート",
-        "body{font-family:sans-serif;margin:1em}li{margin:.3em 0}",
+        "body{margin:1em}li{margin:.3em 0}.alt{color:#666;font-size:.9em}",
     )?;
-    writeln!(index, "<h1>kumiai レポート</h1><ul>")?;
-    for (href, label) in &links {
+    writeln!(page, "<h1>kumiai レポート</h1><ul>")?;
+    for Link {
+        href,
+        label,
+        alternatives,
+    } in &index.links
+    {
+        let html = crate::report::escape_html;
+        let alts: Vec<String> = alternatives
+            .iter()
+            .map(|(name, href)| format!("<a href=\"{}\">{}</a>", html(href), html(name)))
+            .collect();
+        let alts = if alts.is_empty() {
+            String::new()
+        } else {
+            format!(" <span class=\"alt\">（{}）</span>", alts.join("・"))
+        };
         writeln!(
-            index,
-            "<li><a href=\"{}\">{}</a></li>",
-            crate::report::escape_html(href),
-            crate::report::escape_html(label)
+            page,
+            "<li><a href=\"{}\">{}</a>{alts}</li>",
+            html(href),
+            html(label)
         )?;
     }
-    writeln!(index, "</ul>")?;
+    writeln!(page, "</ul>")?;
     // Survey layout doubts: the answers these pages quote may sit under the wrong question.
     let notes = crate::warning::layout_notes(&warnings.snapshot());
     if !notes.is_empty() {
-        writeln!(index, "<h2>注記</h2><ul class=\"notes\">")?;
+        writeln!(page, "<h2>注記</h2><ul class=\"notes\">")?;
         for note in &notes {
             let note = note.strip_prefix('・').unwrap_or(note);
-            writeln!(index, "<li>{}</li>", crate::report::escape_html(note))?;
+            writeln!(page, "<li>{}</li>", crate::report::escape_html(note))?;
         }
-        writeln!(index, "</ul>")?;
+        writeln!(page, "</ul>")?;
     }
-    writeln!(index, "</body></html>")?;
-    std::fs::write(out.join("index.html"), index)
+    writeln!(page, "</body></html>")?;
+    std::fs::write(out.join("index.html"), page)
         .map_err(|e| format!("cannot write index.html: {e}"))?;
+    for Link { href, label, .. } in &index.links {
+        eprintln!("  {}  {label}", out.join(href).display());
+    }
     eprintln!("report written to {}", out.join("index.html").display());
     Ok(())
+}
+
+const TERMS_STYLE: &str = "body{margin:1em}table{border-collapse:collapse}\
+td,th{border:1px solid #aaa;padding:.2em .5em}td.n{text-align:right}";
+
+/// A page of the batch report, with its other formats: (name, file).
+struct Link {
+    href: String,
+    label: String,
+    alternatives: Vec<(String, String)>,
+}
+
+/// The pages of the batch report, in order.
+#[derive(Default)]
+struct Index {
+    links: Vec<Link>,
+}
+
+impl Index {
+    fn link(&mut self, href: &str, label: &str, alternatives: &[(&str, &str)]) {
+        self.links.push(Link {
+            href: href.to_string(),
+            label: label.to_string(),
+            alternatives: alternatives
+                .iter()
+                .map(|(n, h)| (n.to_string(), h.to_string()))
+                .collect(),
+        });
+    }
+}
+
+/// A document id as part of a file name.
+fn file_stem(id: &str) -> String {
+    id.replace(['/', '\\'], "_")
+}
+
+/// Consecutive years of each organisation's policy documents (prose, one year each, the
+/// first document of a year): the pairs a 新旧対照表 is made for.
+fn policy_pairs(docs: &[(Document, Vec<Unit>)]) -> Vec<(&Document, &Document)> {
+    let mut by_org: std::collections::BTreeMap<&str, Vec<&Document>> = Default::default();
+    for (d, _) in docs {
+        let single_year = d.meta.year.is_some_and(|y| y.from == y.to);
+        if d.meta.kind == ingest::Kind::Policy
+            && matches!(d.layout, ingest::Layout::Prose)
+            && single_year
+            && !d.meta.org.is_empty()
+        {
+            by_org.entry(&d.meta.org).or_default().push(d);
+        }
+    }
+    let mut pairs = Vec::new();
+    for docs in by_org.values_mut() {
+        docs.sort_by_key(|d| d.meta.year.map(|y| y.from));
+        docs.dedup_by_key(|d| d.meta.year.map(|y| y.from));
+        pairs.extend(docs.windows(2).map(|w| (w[0], w[1])));
+    }
+    pairs
 }

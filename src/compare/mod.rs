@@ -437,7 +437,7 @@ fn link_maps(
 }
 
 static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^[#\s]*(?:\d{1,3}(?:\.\d{1,3})*\.?|\(\d{1,3}\)|[①-⑳]|[IVX]+\.?)\s*")
+    Regex::new(r"^[#\s]*(?:第[0-9一二三四五六七八九十百]{1,4}[章節条]|\d{1,3}(?:\.\d{1,3})*\.?|\(\d{1,3}\)|[①-⑳]|[IVX]+\.?)\s*")
         .expect("valid regex")
 });
 
@@ -446,7 +446,7 @@ fn strip_number(t: &str) -> String {
     NUMBER.replace(t, "").into_owned()
 }
 
-/// A heading's number (`3.2`, `(1)`, `①`) without spaces or a final dot, so
+/// A heading's number (`3.2`, `(1)`, `①`, `第2章`) without spaces or a final dot, so
 /// `4.` and `4` are one number.
 fn number(t: &str) -> Option<&str> {
     let n = NUMBER.find(t)?.as_str();

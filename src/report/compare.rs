@@ -1,14 +1,18 @@
-//! Reports of a comparison: terminal text, Markdown, JSON and a
-//! self-contained HTML 新旧対照表.
+//! Reports of a comparison: terminal text, Markdown, JSON, a self-contained HTML 新旧対照表,
+//! an Excel workbook and a Word document (for a 議案書).
+//!
+//! Every format uses the labels of a printed 新旧対照表: columns 新｜旧｜備考 (or 旧｜新｜備考),
+//! 備考 新設・削除・変更・移動, unchanged runs as （略）, changed text underlined on both sides.
 
+use super::sheet::{Cell, Sheet};
 use super::table::{Align, Table};
-use super::{escape_html as html, escape_md as md};
+use super::{display_width, escape_html as html, escape_md as md};
 use std::io::{self, Write};
 
 use crate::compare::{Comparison, DiffOp, SectionSummary, SentencePair, Status};
 
-/// Column order of the HTML table: official amendment tables put the new
-/// text first (改正後｜改正前); readers following the year often want old first.
+/// Column order of the table: official amendment tables put the new text first
+/// (新｜旧); readers following the year often want old first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Layout {
     #[default]
@@ -16,28 +20,31 @@ pub enum Layout {
     OldNew,
 }
 
-impl Layout {
-    /// Conventional column labels for the layout.
-    pub fn labels(self) -> (&'static str, &'static str) {
-        match self {
-            Layout::NewOld => ("改正前", "改正後"),
-            Layout::OldNew => ("旧", "新"),
-        }
-    }
+/// The two documents' titles, shown above the table.
+#[derive(Debug, Clone, Copy)]
+pub struct Titles<'a> {
+    pub old: &'a str,
+    pub new: &'a str,
 }
 
 /// Unchanged runs at least this long are collapsed to 略.
 const COLLAPSE: usize = 2;
 
+/// 備考 of a row: what happened to the sentence, as a 新旧対照表 says it.
 fn status_label(s: Status) -> &'static str {
     match s {
-        Status::Unchanged => "unchanged",
-        Status::Modified => "modified",
-        Status::Added => "added",
-        Status::Removed => "removed",
-        Status::Moved => "moved",
+        Status::Unchanged => "同",
+        Status::Modified => "変更",
+        Status::Added => "新設",
+        Status::Removed => "削除",
+        Status::Moved => "移動",
     }
 }
+
+/// The legend printed with the HTML and Word tables.
+const LEGEND: &str = "下線：改められた箇所（新では加わった文字、旧では除かれた文字）。\
+新設：新にだけある文。削除：旧にだけある文。変更：文の一部が改められた。\
+移動：別の節から移った文。（略）：改めのない文。";
 
 fn path(p: &[String]) -> String {
     if p.is_empty() {
@@ -65,6 +72,19 @@ fn note(s: &SentencePair) -> Option<String> {
     (s.old_count > 1 || s.new_count > 1).then(|| format!("{}文→{}文", s.old_count, s.new_count))
 }
 
+/// The 備考 cell: the status, where a moved sentence came from, and the note.
+fn remarks(s: &SentencePair) -> String {
+    if s.status == Status::Unchanged {
+        return String::new();
+    }
+    let mut parts = vec![status_label(s.status).to_string()];
+    if let Some(from) = &s.old_section {
+        parts.push(format!("{}から", path(from)));
+    }
+    parts.extend(note(s));
+    parts.join("・")
+}
+
 /// Text with whether it changed, for underlining.
 type Runs<'a> = Vec<(&'a str, bool)>;
 
@@ -88,6 +108,20 @@ fn sides<'a>(s: &'a SentencePair) -> (Runs<'a>, Runs<'a>) {
     let changed = s.status != Status::Unchanged && s.status != Status::Moved;
     let whole = |t: Option<&'a str>| t.map(|t| vec![(t, changed)]).unwrap_or_default();
     (whole(s.old.as_deref()), whole(s.new.as_deref()))
+}
+
+/// What a side of the table shows where the sentence is missing from it.
+fn missing_mark(p: &SentencePair, new_side: bool) -> Option<&'static str> {
+    match (p.status, new_side) {
+        (Status::Added, false) => Some("（新設）"),
+        (Status::Removed, true) => Some("（削除）"),
+        _ => None,
+    }
+}
+
+/// A side's text for a table whose other side has it: （新設） or （削除） where it is missing.
+fn side_or_mark<'a>(p: &SentencePair, runs: Runs<'a>, new_side: bool) -> Runs<'a> {
+    missing_mark(p, new_side).map_or(runs, |mark| vec![(mark, false)])
 }
 
 /// Runs of sentences: a collapsible block of unchanged ones, or one change.
@@ -123,6 +157,14 @@ fn section_of<'a>(r: &Run<'a>) -> &'a [String] {
     }
 }
 
+/// Section counts as a line: 同3 変更1 新設0 削除1 移動0.
+fn counts(s: &SectionSummary) -> String {
+    format!(
+        "同{} 変更{} 新設{} 削除{} 移動{}",
+        s.unchanged, s.modified, s.added, s.removed, s.moved
+    )
+}
+
 // ---------------------------------------------------------------- text
 
 pub fn write_text(out: &mut impl Write, c: &Comparison, color: bool) -> io::Result<()> {
@@ -140,13 +182,14 @@ pub fn write_text(out: &mut impl Write, c: &Comparison, color: bool) -> io::Resu
             section = Some(sec);
         }
         match r {
-            Run::Same(s) => writeln!(out, "{dim}  … 略 ({} 文){reset}", s.len())?,
+            Run::Same(s) => writeln!(out, "{dim}  …（略：{}文）{reset}", s.len())?,
             Run::One(s) => {
                 let line = |l: Option<usize>| l.map_or("-".to_string(), |l| l.to_string());
+                let label = status_label(s.status);
                 write!(
                     out,
-                    "{:<9} {:>5}→{:<5} ",
-                    status_label(s.status),
+                    "{label}{} {:>5}→{:<5} ",
+                    " ".repeat(4 - display_width(label)),
                     line(s.old_line),
                     line(s.new_line)
                 )?;
@@ -181,29 +224,25 @@ pub fn write_text(out: &mut impl Write, c: &Comparison, color: bool) -> io::Resu
             }
         }
     }
-    writeln!(out, "\n{bold}Sections (most changed first){reset}")?;
+    writeln!(out, "\n{bold}変更の多い節{reset}")?;
     for s in &c.sections {
         writeln!(
             out,
-            "  {:.2}  ={} ~{} +{} -{} >{}  {}",
+            "  {:.2}  {}  {}",
             s.similarity,
-            s.unchanged,
-            s.modified,
-            s.added,
-            s.removed,
-            s.moved,
+            counts(s),
             summary_path(s)
         )?;
     }
     writeln!(
         out,
-        "\n{bold}Keyness (G² ≥ {:.2}){reset}",
+        "\n{bold}増減した語（G² ≥ {:.2}）{reset}",
         c.keyness_threshold
     )?;
     for k in &c.keyness {
         writeln!(
             out,
-            "  {} {:<16} {:>4} → {:<4} G²={:.2} log-ratio={:+.2}",
+            "  {} {:<16} {:>4} → {:<4} G²={:.2} 対数比={:+.2}",
             if k.log_ratio > 0.0 { "↑" } else { "↓" },
             k.term,
             k.old,
@@ -217,8 +256,9 @@ pub fn write_text(out: &mut impl Write, c: &Comparison, color: bool) -> io::Resu
 
 // ---------------------------------------------------------------- markdown
 
-pub fn write_markdown(out: &mut impl Write, c: &Comparison) -> io::Result<()> {
-    writeln!(out, "# 新旧対照\n")?;
+pub fn write_markdown(out: &mut impl Write, c: &Comparison, titles: Titles) -> io::Result<()> {
+    writeln!(out, "# 新旧対照表\n")?;
+    writeln!(out, "- 新：{}\n- 旧：{}\n", md(titles.new), md(titles.old))?;
     writeln!(out, "## 変更の多い節\n")?;
     sections_table(c).write_markdown(out)?;
     writeln!(
@@ -227,7 +267,7 @@ pub fn write_markdown(out: &mut impl Write, c: &Comparison) -> io::Result<()> {
         c.keyness_threshold
     )?;
     keyness_table(c).write_markdown(out)?;
-    writeln!(out, "\n## Changes")?;
+    writeln!(out, "\n## 変更箇所")?;
     let mut section: Option<&[String]> = None;
     for s in c.sentences.iter().filter(|s| s.status != Status::Unchanged) {
         if section != Some(&s.section[..]) {
@@ -280,52 +320,64 @@ fn cell(runs: &[(&str, bool)]) -> String {
         .collect()
 }
 
-const STYLE: &str = "body{font-family:sans-serif;margin:1em}\
+const STYLE: &str = "body{margin:1em}\
 table{border-collapse:collapse;width:100%;table-layout:fixed}\
 td,th{border:1px solid #999;padding:.3em .5em;vertical-align:top;word-break:break-all}\
+col.remarks{width:9em}\
 th.sec{background:#eee;text-align:left}\
 u{text-decoration-thickness:2px;background:#fff3b0}\
 .mark{color:#666}\
 details>summary{color:#666;cursor:pointer}\
 tr.moved td{background:#f3f0ff}\
 tr.head td{font-weight:bold}\
-.note{color:#666;font-size:.85em}";
+.note,.legend{color:#666;font-size:.85em}\
+dl.docs dt{float:left;font-weight:bold;margin-right:.5em}dl.docs dd{margin:0 0 .2em 2em}";
 
-/// Writes the 新旧対照表. `old_label`/`new_label` head the columns (see [`Layout::labels`]).
+/// The column heads in `layout` order: 新｜旧｜備考 or 旧｜新｜備考.
+fn heads(layout: Layout) -> [&'static str; 3] {
+    match layout {
+        Layout::NewOld => ["新", "旧", "備考"],
+        Layout::OldNew => ["旧", "新", "備考"],
+    }
+}
+
+/// Writes the 新旧対照表 page: title, both documents' titles, a legend, the table, then the
+/// sections and terms that changed most.
 pub fn write_html(
     out: &mut impl Write,
     c: &Comparison,
     layout: Layout,
-    old_label: &str,
-    new_label: &str,
+    titles: Titles,
 ) -> io::Result<()> {
-    let (left, right) = match layout {
-        Layout::NewOld => (new_label, old_label),
-        Layout::OldNew => (old_label, new_label),
-    };
-    super::html_start(out, "新旧対照表", STYLE)?;
+    super::html_start(out, &format!("新旧対照表：{}", titles.new), STYLE)?;
     writeln!(
         out,
-        "<table><colgroup><col><col></colgroup><thead><tr><th>{}</th><th>{}</th></tr></thead><tbody>",
-        html(left),
-        html(right)
+        "<h1>新旧対照表</h1>\n<dl class=\"docs\"><dt>新</dt><dd>{}</dd><dt>旧</dt><dd>{}</dd></dl>\n<p class=\"legend\">{}</p>",
+        html(titles.new),
+        html(titles.old),
+        html(LEGEND)
+    )?;
+    let [a, b, r] = heads(layout);
+    writeln!(
+        out,
+        "<table><colgroup><col><col><col class=\"remarks\"></colgroup><thead><tr><th>{a}</th><th>{b}</th><th>{r}</th></tr></thead><tbody>"
     )?;
     let mut section: Option<&[String]> = None;
-    for r in runs(c) {
-        let sec = section_of(&r);
+    for run in runs(c) {
+        let sec = section_of(&run);
         if section != Some(sec) {
             writeln!(
                 out,
-                "<tr><th class=\"sec\" colspan=\"2\">{}</th></tr>",
+                "<tr><th class=\"sec\" colspan=\"3\">{}</th></tr>",
                 html(&path(sec))
             )?;
             section = Some(sec);
         }
-        match r {
+        match run {
             Run::Same(s) => {
                 writeln!(
                     out,
-                    "<tr><td colspan=\"2\"><details><summary>（略：{}文）</summary><table>",
+                    "<tr><td colspan=\"3\"><details><summary>（略：{}文）</summary><table>",
                     s.len()
                 )?;
                 for p in s {
@@ -354,9 +406,9 @@ fn sections_table(c: &Comparison) -> Table {
         ("節", Align::Left),
         ("類似度", Align::Right),
         ("同", Align::Right),
-        ("修正", Align::Right),
+        ("変更", Align::Right),
         ("新設", Align::Right),
-        ("削る", Align::Right),
+        ("削除", Align::Right),
         ("移動", Align::Right),
     ]);
     for s in &c.sections {
@@ -381,7 +433,7 @@ fn keyness_table(c: &Comparison) -> Table {
         ("旧", Align::Right),
         ("新", Align::Right),
         ("G²", Align::Right),
-        ("log-ratio", Align::Right),
+        ("対数比", Align::Right),
     ]);
     for k in &c.keyness {
         t.row(vec![
@@ -398,23 +450,11 @@ fn keyness_table(c: &Comparison) -> Table {
 
 fn row(out: &mut impl Write, p: &SentencePair, layout: Layout) -> io::Result<()> {
     let (old, new) = sides(p);
-    let old = match p.status {
-        Status::Added => "<span class=\"mark\">（新設）</span>".to_string(),
-        _ => cell(&old),
+    let side = |runs: Runs, new_side: bool| match missing_mark(p, new_side) {
+        Some(mark) => format!("<span class=\"mark\">{mark}</span>"),
+        None => cell(&runs),
     };
-    let mut new = match p.status {
-        Status::Removed => "<span class=\"mark\">（削る）</span>".to_string(),
-        _ => cell(&new),
-    };
-    if let Some(from) = &p.old_section {
-        new.push_str(&format!(
-            "<br><span class=\"note\">（移動：{}から）</span>",
-            html(&path(from))
-        ));
-    }
-    if let Some(n) = note(p) {
-        new.push_str(&format!("<br><span class=\"note\">（{n}）</span>"));
-    }
+    let (old, new) = (side(old, false), side(new, true));
     let class = if p.heading {
         " class=\"head\""
     } else if p.status == Status::Moved {
@@ -426,7 +466,119 @@ fn row(out: &mut impl Write, p: &SentencePair, layout: Layout) -> io::Result<()>
         Layout::NewOld => (new, old),
         Layout::OldNew => (old, new),
     };
-    writeln!(out, "<tr{class}><td>{l}</td><td>{r}</td></tr>")
+    writeln!(
+        out,
+        "<tr{class}><td>{l}</td><td>{r}</td><td class=\"note\">{}</td></tr>",
+        html(&remarks(p))
+    )
+}
+
+// ---------------------------------------------------------------- xlsx
+
+/// The comparison as worksheets: the 新旧対照表 with every sentence (備考 empty where nothing
+/// changed, so Excel's filter on 備考 shows the changes), the sections and the terms.
+pub fn sheets(c: &Comparison, layout: Layout) -> Vec<Sheet> {
+    let [a, b, r] = heads(layout);
+    let mut table = Sheet::new(
+        "新旧対照表",
+        ["節", a, b, r, &format!("{a}の行"), &format!("{b}の行")],
+    );
+    for p in &c.sentences {
+        let (old, new) = sides(p);
+        let marked = |runs: Runs, new_side: bool| {
+            Cell::Marked(
+                side_or_mark(p, runs, new_side)
+                    .into_iter()
+                    .map(|(t, changed)| (t.to_string(), changed))
+                    .collect(),
+            )
+        };
+        let line = |l: Option<usize>| l.map_or(Cell::Empty, Cell::from);
+        let (old, new) = (marked(old, false), marked(new, true));
+        let (old_line, new_line) = (line(p.old_line), line(p.new_line));
+        let (l, r, ll, rl) = match layout {
+            Layout::NewOld => (new, old, new_line, old_line),
+            Layout::OldNew => (old, new, old_line, new_line),
+        };
+        table.row(vec![
+            path(&p.section).into(),
+            l,
+            r,
+            remarks(p).into(),
+            ll,
+            rl,
+        ]);
+    }
+    let mut sections = Sheet::new(
+        "変更の多い節",
+        ["節", "類似度", "同", "変更", "新設", "削除", "移動"],
+    );
+    for s in &c.sections {
+        sections.row(vec![
+            summary_path(s).into(),
+            Cell::num(s.similarity, 2),
+            s.unchanged.into(),
+            s.modified.into(),
+            s.added.into(),
+            s.removed.into(),
+            s.moved.into(),
+        ]);
+    }
+    let mut terms = Sheet::new("増減した語", ["増減", "語", "旧", "新", "G²", "対数比"]);
+    for k in &c.keyness {
+        terms.row(vec![
+            if k.log_ratio > 0.0 { "↑" } else { "↓" }.into(),
+            k.term.as_str().into(),
+            k.old.into(),
+            k.new.into(),
+            Cell::num(k.g2, 2),
+            Cell::num(k.log_ratio, 2),
+        ]);
+    }
+    vec![table, sections, terms]
+}
+
+pub fn write_xlsx(out: &mut impl Write, c: &Comparison, layout: Layout) -> io::Result<()> {
+    out.write_all(&super::xlsx::workbook(&sheets(c, layout))?)
+}
+
+// ---------------------------------------------------------------- docx
+
+/// The 新旧対照表 as a Word document for a 議案書: A4 landscape, the titles and legend, then
+/// the table with changed text underlined (real `<w:u>` runs, so it survives editing).
+pub fn write_docx(
+    out: &mut impl Write,
+    c: &Comparison,
+    layout: Layout,
+    titles: Titles,
+) -> io::Result<()> {
+    let mut doc = super::docx::Document::new("新旧対照表");
+    doc.line(&format!("新：{}", titles.new));
+    doc.line(&format!("旧：{}", titles.old));
+    doc.note(LEGEND);
+    let mut table = super::docx::Table::new(heads(layout));
+    let mut section: Option<&[String]> = None;
+    for run in runs(c) {
+        let sec = section_of(&run);
+        if section != Some(sec) {
+            table.banner(&path(sec));
+            section = Some(sec);
+        }
+        match run {
+            Run::Same(s) => table.banner(&format!("（略：{}文）", s.len())),
+            Run::One(p) => {
+                let (old, new) = sides(p);
+                let (old, new) = (side_or_mark(p, old, false), side_or_mark(p, new, true));
+                let (l, r) = match layout {
+                    Layout::NewOld => (new, old),
+                    Layout::OldNew => (old, new),
+                };
+                table.row([&l, &r, &[(remarks(p).as_str(), false)]]);
+            }
+        }
+    }
+    doc.table(table);
+    out.write_all(&doc.into_bytes()?)
 }
 
 #[cfg(test)]
@@ -439,6 +591,11 @@ mod tests {
         env!("CARGO_MANIFEST_DIR"),
         "/corpora/jcm-2025-katsudo-hoshin.txt"
     ));
+
+    const TITLES: Titles = Titles {
+        old: "2025年度方針",
+        new: "2026年度方針（案）",
+    };
 
     fn edited() -> (String, Comparison) {
         let new = JCM
@@ -463,8 +620,7 @@ mod tests {
     #[test]
     fn html_escapes_documents_and_marks_changes() {
         let (_, c) = edited();
-        let (old, new) = Layout::NewOld.labels();
-        let html = rendered(|out| write_html(out, &c, Layout::NewOld, old, new));
+        let html = rendered(|out| write_html(out, &c, Layout::NewOld, TITLES));
         assert!(!html.contains("<script"));
         assert!(
             html.contains("<u>&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;を新設する。</u>")
@@ -473,9 +629,17 @@ mod tests {
         assert!(html.contains("<u>を行っ</u>") && html.contains("<u>し</u>"));
         assert!(html.contains("<details><summary>（略："));
         assert!(!html.contains("http"), "self-contained");
-        let new_first = html.find("改正後").unwrap() < html.find("改正前").unwrap();
-        assert!(new_first);
-        let html = rendered(|out| write_html(out, &c, Layout::OldNew, "旧", "新"));
+        let new_first = html.find("<th>新</th>").unwrap() < html.find("<th>旧</th>").unwrap();
+        assert!(new_first && html.contains("<th>備考</th>"));
+        assert!(html.contains("<title>新旧対照表：2026年度方針（案）</title>"));
+        assert!(
+            html.contains("<dt>新</dt><dd>2026年度方針（案）</dd><dt>旧</dt><dd>2025年度方針</dd>")
+        );
+        assert!(html.contains("下線：改められた箇所"), "a legend");
+        assert!(
+            html.contains("Noto Sans JP") && html.contains("Yu Gothic") && html.contains("Meiryo")
+        );
+        let html = rendered(|out| write_html(out, &c, Layout::OldNew, TITLES));
         assert!(html.find("<th>旧</th>").unwrap() < html.find("<th>新</th>").unwrap());
     }
 
@@ -524,7 +688,7 @@ mod tests {
         assert!(text.contains("活動[-を行っ-]{+し+}てきた。"), "{text}");
         assert!(text.contains("G² ≥ 3.84"));
         assert!(rendered(|out| write_text(out, &c, true)).contains("\x1b[31;4mを行っ\x1b[0m"));
-        let md = rendered(|out| write_markdown(out, &c));
+        let md = rendered(|out| write_markdown(out, &c, TITLES));
         assert!(
             md.contains("活動<del>を行っ</del><ins>し</ins>てきた。"),
             "{md}"
@@ -540,7 +704,7 @@ mod tests {
         let text = rendered(|out| write_text(out, &c, false));
         let line = text
             .lines()
-            .find(|l| l.starts_with("modified"))
+            .find(|l| l.starts_with("変更 "))
             .expect("the split");
         assert!(
             line.contains("2億円を超え[-、-]{+た。+}直近では") && line.ends_with("  (1文→2文)"),
@@ -550,26 +714,26 @@ mod tests {
             line.contains("常態化している。"),
             "the second sentence too: {line}"
         );
-        assert!(!text.lines().any(|l| l.starts_with("added")), "{text}");
+        assert!(!text.lines().any(|l| l.starts_with("新設 ")), "{text}");
         assert!(
-            text.contains(" ~1 +0 -0 "),
+            text.contains(" 変更1 新設0 削除0 "),
             "counted once as modified: {text}"
         );
 
-        let md = rendered(|out| write_markdown(out, &c));
+        let md = rendered(|out| write_markdown(out, &c, TITLES));
         assert!(
             md.contains("2億円を超え<del>、</del><ins>た。</ins>直近では"),
             "{md}"
         );
         assert!(md.contains("常態化している。 (1文→2文)"), "{md}");
 
-        let html = rendered(|out| write_html(out, &c, Layout::NewOld, "改正前", "改正後"));
+        let html = rendered(|out| write_html(out, &c, Layout::NewOld, TITLES));
         let row = html
             .lines()
             .find(|l| l.contains("<u>た。</u>"))
             .expect("the split row");
         assert!(
-            row.contains("<u>、</u>") && row.contains("（1文→2文）"),
+            row.contains("<u>、</u>") && row.contains("<td class=\"note\">変更・1文→2文</td>"),
             "{row}"
         );
         assert_eq!(row.matches("常態化している。").count(), 2, "{row}");
@@ -584,15 +748,11 @@ mod tests {
         let text = rendered(|out| write_text(out, &c, false));
         let changed: Vec<&str> = text
             .lines()
-            .filter(|l| {
-                l.starts_with("modified") || l.starts_with("added") || l.starts_with("removed")
-            })
+            .filter(|l| l.starts_with("変更 ") || l.starts_with("新設 ") || l.starts_with("削除 "))
             .collect();
         assert_eq!(
             changed,
-            [
-                "modified   1512→1512  ４.５ [-地方-]{+地域に根ざした+}活動の[-展開-]{+推進+}  (見出し)"
-            ],
+            ["変更  1512→1512  ４.５ [-地方-]{+地域に根ざした+}活動の[-展開-]{+推進+}  (見出し)"],
             "{text}"
         );
         assert!(
@@ -600,20 +760,20 @@ mod tests {
             "{text}"
         );
 
-        let md = rendered(|out| write_markdown(out, &c));
+        let md = rendered(|out| write_markdown(out, &c, TITLES));
         assert!(
-            md.contains("- **modified** ４.５ <del>地方</del><ins>地域に根ざした</ins>活動の<del>展開</del><ins>推進</ins> (見出し)\n"),
+            md.contains("- **変更** ４.５ <del>地方</del><ins>地域に根ざした</ins>活動の<del>展開</del><ins>推進</ins> (見出し)\n"),
             "{md}"
         );
 
-        let html = rendered(|out| write_html(out, &c, Layout::NewOld, "改正前", "改正後"));
+        let html = rendered(|out| write_html(out, &c, Layout::NewOld, TITLES));
         let row = html
             .lines()
             .find(|l| l.starts_with("<tr class=\"head\">"))
             .expect("the heading row");
         assert_eq!(
             row,
-            "<tr class=\"head\"><td>４.５ <u>地域に根ざした</u>活動の<u>推進</u><br><span class=\"note\">（見出し）</span></td><td>４.５ <u>地方</u>活動の<u>展開</u></td></tr>"
+            "<tr class=\"head\"><td>４.５ <u>地域に根ざした</u>活動の<u>推進</u></td><td>４.５ <u>地方</u>活動の<u>展開</u></td><td class=\"note\">変更・見出し</td></tr>"
         );
 
         let v: serde_json::Value =

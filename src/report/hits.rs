@@ -5,6 +5,7 @@ use super::display_width as width;
 use std::borrow::Cow;
 use std::io::{self, Write};
 
+use super::sheet::{Cell, Sheet};
 use crate::search::{Facets, Hit, Results};
 
 /// How matches are marked in terminal text.
@@ -182,7 +183,7 @@ pub fn write_terminal(
     Ok(())
 }
 
-const STYLE: &str = "body{font-family:sans-serif;margin:1em;max-width:70em}\
+const STYLE: &str = "body{margin:1em;max-width:70em}\
 h2{font-size:1.05em;border-bottom:1px solid #bbb;margin-top:1.5em}\
 .hit{margin:.5em 0 .9em}.src{color:#555;font-size:.88em}mark{background:#ffe066}\
 table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}\
@@ -246,6 +247,17 @@ pub fn write_html(
 
 /// Per facet with counts: its label and its values, most hits first.
 fn facet_rows(f: &Facets) -> Vec<(&'static str, String)> {
+    facet_counts(f)
+        .into_iter()
+        .map(|(label, items)| {
+            let items: Vec<String> = items.iter().map(|(k, v)| format!("{k} {v}")).collect();
+            (label, items.join("、"))
+        })
+        .collect()
+}
+
+/// Per facet with counts: its label and its (value, count) pairs, most hits first.
+fn facet_counts(f: &Facets) -> Vec<(&'static str, Vec<(&String, &usize)>)> {
     [
         ("組織", &f.org),
         ("年度", &f.year),
@@ -257,8 +269,7 @@ fn facet_rows(f: &Facets) -> Vec<(&'static str, String)> {
     .map(|(label, counts)| {
         let mut items: Vec<_> = counts.iter().collect();
         items.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-        let items: Vec<String> = items.iter().map(|(k, v)| format!("{k} {v}")).collect();
-        (label, items.join("、"))
+        (label, items)
     })
     .collect()
 }
@@ -331,36 +342,42 @@ pub fn write_kwic(out: &mut impl Write, results: &Results, marker: Marker) -> io
     Ok(())
 }
 
-/// The concordance as CSV, one occurrence a row: Excel sorts it by left or right context
-/// (the left context is also given reversed, so sorting it sorts by the words nearest the
-/// match, as KH Coder's 左 sort does).
-pub fn write_kwic_csv(out: &mut impl Write, results: &Results) -> io::Result<()> {
-    let mut w = super::excel::CsvWriter::new(out)?;
-    w.write_record([
-        "左文脈",
-        "一致",
-        "右文脈",
-        "左文脈（逆順）",
-        "文書",
-        "出典",
-        "行",
-        "id",
-    ])?;
+/// The concordance, one occurrence a row: Excel sorts it by left or right context (the left
+/// context is also given reversed, so sorting it sorts by the words nearest the match, as KH
+/// Coder's 左 sort does).
+pub fn kwic_sheet(results: &Results) -> Sheet {
+    let mut sheet = Sheet::new(
+        "コンコーダンス",
+        [
+            "左文脈",
+            "一致",
+            "右文脈",
+            "左文脈（逆順）",
+            "文書",
+            "出典",
+            "行",
+            "id",
+        ],
+    );
     for line in concordance(results) {
         let left = line.left.trim_start();
         let reversed: String = left.chars().rev().collect();
-        w.write_record([
-            left,
-            &line.hit_text,
-            &line.right,
-            &reversed,
-            &line.hit.doc,
-            &provenance(line.hit),
-            &line.hit.line.to_string(),
-            &line.hit.id,
-        ])?;
+        sheet.row(vec![
+            left.into(),
+            line.hit_text.as_str().into(),
+            line.right.as_str().into(),
+            reversed.into(),
+            line.hit.doc.as_str().into(),
+            provenance(line.hit).into(),
+            line.hit.line.into(),
+            line.hit.id.as_str().into(),
+        ]);
     }
-    w.flush()
+    sheet
+}
+
+pub fn write_kwic_csv(out: &mut impl Write, results: &Results) -> io::Result<()> {
+    kwic_sheet(results).write_csv(out)
 }
 
 /// One JSON object: total, documents, expansions, the hits and the facets if asked for.
@@ -369,26 +386,29 @@ pub fn write_json(out: &mut impl Write, results: &Results) -> io::Result<()> {
     writeln!(out)
 }
 
-pub fn write_csv(out: &mut impl Write, results: &Results) -> io::Result<()> {
-    let mut w = super::excel::CsvWriter::new(out)?;
-    w.write_record([
-        "文書",
-        "題名",
-        "組織",
-        "年度",
-        "種別",
-        "節",
-        "県本部",
-        "単組",
-        "設問",
-        "行",
-        "スコア",
-        "文書スコア",
-        "一致の種類",
-        "本文",
-        "一致箇所",
-        "id",
-    ])?;
+/// One row per hit, best first: where it is, its scores, how it matched and its text.
+pub fn hits_sheet(results: &Results) -> Sheet {
+    let mut sheet = Sheet::new(
+        "検索結果",
+        [
+            "文書",
+            "題名",
+            "組織",
+            "年度",
+            "種別",
+            "節",
+            "県本部",
+            "単組",
+            "設問",
+            "行",
+            "スコア",
+            "文書スコア",
+            "一致の種類",
+            "本文",
+            "一致箇所",
+            "id",
+        ],
+    );
     for hit in &results.hits {
         let (text, ranges) = display(hit);
         let matches: Vec<&str> = ranges.iter().map(|r| &text[r.clone()]).collect();
@@ -397,27 +417,54 @@ pub fn write_csv(out: &mut impl Write, results: &Results) -> io::Result<()> {
             .iter()
             .map(|m| format!("{}:{}", m.word, m.kind.label()))
             .collect();
-        let kinds = kinds.join(" / ");
-        w.write_record([
-            hit.doc.as_str(),
-            &hit.title,
-            &hit.org,
-            hit.year.as_deref().unwrap_or(""),
-            &hit.kind,
-            &hit.section,
-            hit.prefecture.as_deref().unwrap_or(""),
-            hit.local.as_deref().unwrap_or(""),
-            hit.question.as_deref().unwrap_or(""),
-            &hit.line.to_string(),
-            &format!("{:.3}", hit.score),
-            &format!("{:.3}", hit.document.score),
-            &kinds,
-            &text,
-            &matches.join(" / "),
-            &hit.id,
-        ])?;
+        sheet.row(vec![
+            hit.doc.as_str().into(),
+            hit.title.as_str().into(),
+            hit.org.as_str().into(),
+            hit.year.as_deref().into(),
+            hit.kind.as_str().into(),
+            hit.section.as_str().into(),
+            hit.prefecture.as_deref().into(),
+            hit.local.as_deref().into(),
+            hit.question.as_deref().into(),
+            hit.line.into(),
+            Cell::num(f64::from(hit.score), 3),
+            Cell::num(f64::from(hit.document.score), 3),
+            kinds.join(" / ").into(),
+            text.as_str().into(),
+            matches.join(" / ").into(),
+            hit.id.as_str().into(),
+        ]);
     }
-    w.flush()
+    sheet
+}
+
+pub fn write_csv(out: &mut impl Write, results: &Results) -> io::Result<()> {
+    hits_sheet(results).write_csv(out)
+}
+
+/// Hit counts per facet value over all hits, most first within each facet.
+pub fn facets_sheet(f: &Facets) -> Sheet {
+    let mut sheet = Sheet::new("集計", ["項目", "値", "件数"]);
+    for (label, counts) in facet_counts(f) {
+        for (value, n) in counts {
+            sheet.row(vec![label.into(), value.as_str().into(), (*n).into()]);
+        }
+    }
+    sheet
+}
+
+/// The hits as a workbook: the hits, the concordance with `--kwic`, the facets with
+/// `--facets`.
+pub fn sheets(results: &Results, kwic: bool) -> Vec<Sheet> {
+    let mut sheets = vec![hits_sheet(results)];
+    if kwic {
+        sheets.push(kwic_sheet(results));
+    }
+    if let Some(f) = &results.facets {
+        sheets.push(facets_sheet(f));
+    }
+    sheets
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use super::sheet::{Cell, Sheet, quantity};
 use crate::ingest::Document;
 use crate::segment;
 use crate::warning::Warnings;
@@ -152,10 +153,11 @@ impl SurveyTable {
         }
     }
 
-    /// CSV with Japanese headers, a BOM for Excel; two columns per form field (自治労, 競合),
-    /// one per table attribute; the form-only columns only when a form contributed.
-    pub fn write_csv(&self, out: &mut impl Write) -> io::Result<()> {
-        let mut w = super::excel::CsvWriter::new(out)?;
+    /// One row per respondent with Japanese headers: two columns per form field (自治労, 競合),
+    /// one per table attribute, each as written, after its number where the field holds
+    /// figures (`72人` → 72), so Excel can sum and sort them; the form-only columns only when
+    /// a form contributed.
+    pub fn sheet(&self) -> Sheet {
         let mut header = vec!["文書", "記録番号", "行", "県本部", "単組"];
         if self.show_personal {
             header.push("記入者お名前");
@@ -164,12 +166,32 @@ impl SurveyTable {
             header.push("上部団体（競合）");
         }
         let mut header: Vec<String> = header.into_iter().map(str::to_string).collect();
-        for label in &self.field_labels {
+        let numeric: Vec<bool> = self
+            .field_labels
+            .iter()
+            .map(|label| {
+                self.rows.iter().any(|r| {
+                    r.fields
+                        .iter()
+                        .filter(|f| &f.label == label)
+                        .any(|f| f.values.iter().any(|v| quantity(v).is_some()))
+                })
+            })
+            .collect();
+        // A table attribute is one column; a form field has the 自治労 and the competing side.
+        let sides = |label: &String| -> &'static [&'static str] {
             if self.table_labels.contains(label) {
-                header.push(label.clone());
+                &[""]
             } else {
-                header.push(format!("{label}［自治労］"));
-                header.push(format!("{label}［競合］"));
+                &["［自治労］", "［競合］"]
+            }
+        };
+        for (label, &numeric) in self.field_labels.iter().zip(&numeric) {
+            for side in sides(label) {
+                if numeric {
+                    header.push(format!("{label}{side}（数値）"));
+                }
+                header.push(format!("{label}{side}"));
             }
         }
         if self.forms {
@@ -177,60 +199,66 @@ impl SurveyTable {
             header.push("注記".into());
         }
         header.extend(self.questions.iter().cloned());
-        w.write_record(&header)?;
+        let mut sheet = Sheet::new("回答票", header);
         for row in &self.rows {
-            let mut rec = vec![
-                row.doc.clone(),
-                row.record.to_string(),
-                row.line.to_string(),
-                row.prefecture.clone(),
-                row.union.clone(),
+            let mut rec: Vec<Cell> = vec![
+                (&row.doc).into(),
+                row.record.into(),
+                row.line.into(),
+                (&row.prefecture).into(),
+                (&row.union).into(),
             ];
             if self.show_personal {
-                rec.push(row.respondent.clone().unwrap_or_default());
+                rec.push(row.respondent.as_deref().into());
             }
             if self.forms {
-                rec.push(row.federation.clone().unwrap_or_default());
+                rec.push(row.federation.as_deref().into());
             }
-            for label in &self.field_labels {
+            for (label, &numeric) in self.field_labels.iter().zip(&numeric) {
                 let field = row.fields.iter().find(|f| &f.label == label);
-                let value = |i: usize| {
-                    field
-                        .and_then(|f| f.values.get(i).cloned())
-                        .unwrap_or_default()
-                };
-                rec.push(value(0));
-                if !self.table_labels.contains(label) {
-                    rec.push(value(1));
+                for i in 0..sides(label).len() {
+                    let value = field.and_then(|f| f.values.get(i)).map(String::as_str);
+                    if numeric {
+                        rec.push(value.and_then(quantity).map_or(Cell::Empty, |x| {
+                            Cell::num(x, if x.fract() == 0.0 { 0 } else { 2 })
+                        }));
+                    }
+                    rec.push(value.unwrap_or_default().into());
                 }
             }
-            if !self.forms {
-                for q in &self.questions {
-                    rec.push(row.answers.get(q).cloned().unwrap_or_default());
-                }
-                w.write_record(&rec)?;
-                continue;
+            if self.forms {
+                rec.push(
+                    row.fields
+                        .iter()
+                        .filter_map(|f| f.as_of.clone())
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                        .into(),
+                );
+                rec.push(
+                    row.fields
+                        .iter()
+                        .filter_map(|f| Some(format!("{}: {}", f.label, f.annotation.as_ref()?)))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                        .into(),
+                );
             }
-            rec.push(
-                row.fields
-                    .iter()
-                    .filter_map(|f| f.as_of.clone())
-                    .collect::<Vec<_>>()
-                    .join(" "),
-            );
-            rec.push(
-                row.fields
-                    .iter()
-                    .filter_map(|f| Some(format!("{}: {}", f.label, f.annotation.as_ref()?)))
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            );
             for q in &self.questions {
-                rec.push(row.answers.get(q).cloned().unwrap_or_default());
+                rec.push(row.answers.get(q).map(String::as_str).into());
             }
-            w.write_record(&rec)?;
+            sheet.row(rec);
         }
-        w.flush()
+        sheet
+    }
+
+    /// [`Self::sheet`] as CSV, with a BOM for Excel.
+    pub fn write_csv(&self, out: &mut impl Write) -> io::Result<()> {
+        self.sheet().write_csv(out)
+    }
+
+    pub fn write_xlsx(&self, out: &mut impl Write) -> io::Result<()> {
+        out.write_all(&super::xlsx::workbook(&[self.sheet()])?)
     }
 
     pub fn write_json(&self, out: &mut impl Write) -> io::Result<()> {

@@ -3,6 +3,7 @@
 
 use std::io::{self, Write};
 
+use super::sheet::{Cell, Sheet};
 use super::{escape_html, escape_md};
 
 /// Column alignment: text left, numbers right.
@@ -23,6 +24,33 @@ impl Table {
             columns: columns.into_iter().map(|(l, a)| (l.into(), a)).collect(),
             rows: Vec::new(),
         }
+    }
+
+    /// The same table as a sheet, for a page: a column of numbers right-aligned, cells as
+    /// their plain text (numbers rounded).
+    pub fn from_sheet(sheet: &Sheet) -> Self {
+        let numeric = |c: usize| {
+            sheet.rows.iter().all(|r| {
+                matches!(
+                    r.get(c),
+                    None | Some(Cell::Int(_) | Cell::Num(..) | Cell::P(_) | Cell::Empty)
+                )
+            })
+        };
+        let mut t = Table::new(sheet.header.iter().enumerate().map(|(c, h)| {
+            (
+                h.clone(),
+                if numeric(c) {
+                    Align::Right
+                } else {
+                    Align::Left
+                },
+            )
+        }));
+        for row in &sheet.rows {
+            t.row(row.iter().map(Cell::plain).collect());
+        }
+        t
     }
 
     /// Adds a row of unescaped cell texts (the writers escape them for their format).

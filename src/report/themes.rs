@@ -1,6 +1,7 @@
 //! `kumiai themes` reports: Markdown for the terminal, one self-contained HTML file (inline
 //! SVG charts, no scripts, no network), JSON for scripts and CSV tables for Excel.
 
+use super::sheet::{Cell, Sheet};
 use super::table::{Align, Table};
 use super::{escape_html as html, escape_md as md};
 use std::fs::{self, File};
@@ -300,37 +301,6 @@ pub fn write_json(out: &mut impl Write, r: &ThemeReport) -> io::Result<()> {
 
 // ---------------------------------------------------------------- csv
 
-fn csv_file<I, T>(
-    dir: &Path,
-    name: &str,
-    header: I,
-    rows: impl IntoIterator<Item = Vec<String>>,
-    written: &mut Vec<PathBuf>,
-) -> io::Result<()>
-where
-    I: IntoIterator<Item = T>,
-    T: AsRef<str>,
-{
-    let path = dir.join(name);
-    let mut w = super::excel::CsvWriter::new(BufWriter::new(File::create(&path)?))?;
-    w.write_record(header)?;
-    for row in rows {
-        w.write_record(&row)?;
-    }
-    w.flush()?;
-    written.push(path);
-    Ok(())
-}
-
-/// A number for a CSV cell: full precision, empty when not finite.
-fn raw(x: f64) -> String {
-    if x.is_finite() {
-        x.to_string()
-    } else {
-        String::new()
-    }
-}
-
 /// Recurring themes then single-group ones, each with its kind and number within the kind.
 fn all_themes<'a>(r: &'a ThemeReport, g: &str) -> Vec<(String, usize, &'a Theme)> {
     let recurring = r
@@ -346,19 +316,16 @@ fn all_themes<'a>(r: &'a ThemeReport, g: &str) -> Vec<(String, usize, &'a Theme)
     recurring.chain(single).collect()
 }
 
-/// Writes one CSV per table into `dir` (created if missing), UTF-8 with a BOM for Excel:
-/// themes.csv, theme_units.csv, theme_quotes.csv, terms.csv and, with a codebook,
-/// codebook.csv (one row per code) and codebook_cells.csv (one row per code × group).
-/// Returns the files written.
-pub fn write_csv_dir(dir: &Path, r: &ThemeReport) -> io::Result<Vec<PathBuf>> {
-    fs::create_dir_all(dir)?;
+/// The report's tables, each with the name of its CSV file: themes.csv, theme_units.csv,
+/// theme_quotes.csv, terms.csv and, with a codebook, codebook.csv (one row per code) and
+/// codebook_cells.csv (one row per code × group). CSV and XLSX show the same tables.
+pub fn sheets(r: &ThemeReport) -> Vec<(&'static str, Sheet)> {
     let g = group_noun(r);
     let themes = all_themes(r, g);
-    let mut written = Vec::new();
+    let mut out = Vec::new();
 
-    csv_file(
-        dir,
-        "themes.csv",
+    let mut sheet = Sheet::new(
+        "テーマ",
         [
             "種別".to_string(),
             "テーマ番号".into(),
@@ -369,28 +336,28 @@ pub fn write_csv_dir(dir: &Path, r: &ThemeReport) -> io::Result<Vec<PathBuf>> {
             "特徴語".into(),
             "代表的な記述".into(),
         ],
-        themes.iter().map(|(kind, i, t)| {
-            vec![
-                kind.clone(),
-                i.to_string(),
-                t.label.clone(),
-                t.branches.len().to_string(),
-                t.size.to_string(),
-                t.branches.join("、"),
-                t.terms.join("、"),
-                t.quotes
-                    .iter()
-                    .map(|q| format!("{}（{}）", q.text, q.branch))
-                    .collect::<Vec<_>>()
-                    .join("\n"),
-            ]
-        }),
-        &mut written,
-    )?;
+    );
+    for (kind, i, t) in &themes {
+        sheet.row(vec![
+            kind.into(),
+            (*i).into(),
+            (&t.label).into(),
+            t.branches.len().into(),
+            t.size.into(),
+            t.branches.join("、").into(),
+            t.terms.join("、").into(),
+            t.quotes
+                .iter()
+                .map(|q| format!("{}（{}）", q.text, q.branch))
+                .collect::<Vec<_>>()
+                .join("\n")
+                .into(),
+        ]);
+    }
+    out.push(("themes.csv", sheet));
 
-    csv_file(
-        dir,
-        "theme_units.csv",
+    let mut sheet = Sheet::new(
+        "テーマの記述",
         [
             "種別",
             "テーマ番号",
@@ -401,44 +368,42 @@ pub fn write_csv_dir(dir: &Path, r: &ThemeReport) -> io::Result<Vec<PathBuf>> {
             "文書",
             "記述番号",
         ],
-        themes.iter().flat_map(|(kind, i, t)| {
-            t.units.iter().map(move |u| {
-                vec![
-                    kind.clone(),
-                    i.to_string(),
-                    t.label.clone(),
-                    u.branch.clone(),
-                    u.question.clone().unwrap_or_default(),
-                    u.text.to_string(),
-                    u.doc.clone(),
-                    u.seq.to_string(),
-                ]
-            })
-        }),
-        &mut written,
-    )?;
+    );
+    for (kind, i, t) in &themes {
+        for u in &t.units {
+            sheet.row(vec![
+                kind.into(),
+                (*i).into(),
+                (&t.label).into(),
+                (&u.branch).into(),
+                u.question.as_deref().into(),
+                u.text.as_ref().into(),
+                (&u.doc).into(),
+                u.seq.into(),
+            ]);
+        }
+    }
+    out.push(("theme_units.csv", sheet));
 
-    csv_file(
-        dir,
-        "theme_quotes.csv",
+    let mut sheet = Sheet::new(
+        "代表的な記述",
         ["種別", "テーマ番号", "テーマ", g, "代表的な記述"],
-        themes.iter().flat_map(|(kind, i, t)| {
-            t.quotes.iter().map(move |q| {
-                vec![
-                    kind.clone(),
-                    i.to_string(),
-                    t.label.clone(),
-                    q.branch.clone(),
-                    q.text.clone(),
-                ]
-            })
-        }),
-        &mut written,
-    )?;
+    );
+    for (kind, i, t) in &themes {
+        for q in &t.quotes {
+            sheet.row(vec![
+                kind.into(),
+                (*i).into(),
+                (&t.label).into(),
+                (&q.branch).into(),
+                (&q.text).into(),
+            ]);
+        }
+    }
+    out.push(("theme_quotes.csv", sheet));
 
-    csv_file(
-        dir,
-        "terms.csv",
+    let mut sheet = Sheet::new(
+        "特徴語",
         [
             "特徴語".to_string(),
             "同義語".into(),
@@ -447,26 +412,45 @@ pub fn write_csv_dir(dir: &Path, r: &ThemeReport) -> io::Result<Vec<PathBuf>> {
             "記述数".into(),
             format!("{g}数"),
         ],
-        r.terms.iter().map(|t| {
-            vec![
-                t.term.clone(),
-                t.variants_cell(),
-                raw(t.score),
-                t.frequency.to_string(),
-                t.units.to_string(),
-                t.groups.to_string(),
-            ]
-        }),
-        &mut written,
-    )?;
+    );
+    for t in &r.terms {
+        sheet.row(vec![
+            (&t.term).into(),
+            t.variants_cell().into(),
+            Cell::num(t.score, 3),
+            t.frequency.into(),
+            t.units.into(),
+            t.groups.into(),
+        ]);
+    }
+    out.push(("terms.csv", sheet));
 
     if let Some(cb) = &r.codebook {
-        codebook_csv(dir, cb, g, &mut written)?;
+        out.extend(codebook_sheets(cb, g));
+    }
+    out
+}
+
+/// Writes one CSV per table of [`sheets`] into `dir` (created if missing), UTF-8 with a BOM
+/// for Excel. Returns the files written.
+pub fn write_csv_dir(dir: &Path, r: &ThemeReport) -> io::Result<Vec<PathBuf>> {
+    fs::create_dir_all(dir)?;
+    let mut written = Vec::new();
+    for (file, sheet) in sheets(r) {
+        let path = dir.join(file);
+        sheet.write_csv(BufWriter::new(File::create(&path)?))?;
+        written.push(path);
     }
     Ok(written)
 }
 
-fn codebook_csv(dir: &Path, cb: &CodeTable, g: &str, written: &mut Vec<PathBuf>) -> io::Result<()> {
+/// The report as one workbook, a worksheet per table of [`sheets`].
+pub fn write_xlsx(out: &mut impl Write, r: &ThemeReport) -> io::Result<()> {
+    let sheets: Vec<Sheet> = sheets(r).into_iter().map(|(_, s)| s).collect();
+    out.write_all(&super::xlsx::workbook(&sheets)?)
+}
+
+fn codebook_sheets(cb: &CodeTable, g: &str) -> [(&'static str, Sheet); 2] {
     let mut header: Vec<String> = [
         "コード".to_string(),
         "件数".into(),
@@ -483,47 +467,29 @@ fn codebook_csv(dir: &Path, cb: &CodeTable, g: &str, written: &mut Vec<PathBuf>)
         header.push(format!("{grp} 調整済み残差"));
     }
     let width = header.len();
-    let mut rows: Vec<Vec<String>> = cb
-        .codes
-        .iter()
-        .map(|c| {
-            let mut row = vec![
-                c.code.clone(),
-                c.units.to_string(),
-                c.groups.to_string(),
-                raw(c.chi2),
-                c.df.to_string(),
-                raw(c.p),
-                c.fisher_p.map(raw).unwrap_or_default(),
-            ];
-            for j in 0..cb.groups.len() {
-                let (n, p, x) = cell(c, j);
-                row.extend([n.to_string(), raw(p), raw(x)]);
-            }
-            row
-        })
-        .collect();
-    let mut uncoded = vec!["コード無し".to_string(), cb.uncoded.to_string()];
-    uncoded.resize(width, String::new());
-    rows.push(uncoded);
-    csv_file(dir, "codebook.csv", header, rows, written)?;
-
-    let cells = cb.codes.iter().flat_map(|c| {
-        cb.groups.iter().enumerate().map(move |(j, grp)| {
+    let mut codes = Sheet::new("コード", header);
+    for c in &cb.codes {
+        let mut row = vec![
+            (&c.code).into(),
+            c.units.into(),
+            c.groups.into(),
+            Cell::num(c.chi2, 2),
+            c.df.into(),
+            Cell::p(c.p),
+            c.fisher_p.map_or(Cell::Empty, Cell::p),
+        ];
+        for j in 0..cb.groups.len() {
             let (n, p, x) = cell(c, j);
-            vec![
-                c.code.clone(),
-                grp.clone(),
-                n.to_string(),
-                cb.group_units.get(j).copied().unwrap_or(0).to_string(),
-                raw(p),
-                raw(x),
-            ]
-        })
-    });
-    csv_file(
-        dir,
-        "codebook_cells.csv",
+            row.extend([n.into(), Cell::num(p, 1), Cell::num(x, 2)]);
+        }
+        codes.row(row);
+    }
+    let mut uncoded = vec!["コード無し".into(), cb.uncoded.into()];
+    uncoded.resize(width, Cell::Empty);
+    codes.row(uncoded);
+
+    let mut cells = Sheet::new(
+        &format!("コード×{g}"),
         [
             "コード".to_string(),
             g.into(),
@@ -532,17 +498,28 @@ fn codebook_csv(dir: &Path, cb: &CodeTable, g: &str, written: &mut Vec<PathBuf>)
             "行%".into(),
             "調整済み残差".into(),
         ],
-        cells,
-        written,
-    )
+    );
+    for c in &cb.codes {
+        for (j, grp) in cb.groups.iter().enumerate() {
+            let (n, p, x) = cell(c, j);
+            cells.row(vec![
+                (&c.code).into(),
+                grp.into(),
+                n.into(),
+                cb.group_units.get(j).copied().unwrap_or(0).into(),
+                Cell::num(p, 1),
+                Cell::num(x, 2),
+            ]);
+        }
+    }
+    [("codebook.csv", codes), ("codebook_cells.csv", cells)]
 }
 
 // ---------------------------------------------------------------- html
 
 const STYLE: &str = "\
 *{-webkit-print-color-adjust:exact;print-color-adjust:exact;box-sizing:border-box}\
-body{font-family:\"Hiragino Kaku Gothic ProN\",\"Hiragino Sans\",\"Noto Sans CJK JP\",\"Noto Sans JP\",\"Yu Gothic UI\",\"Yu Gothic\",Meiryo,\"Source Han Sans JP\",sans-serif;\
-margin:1.5em auto;max-width:1100px;padding:0 1em;line-height:1.6;color:#222}\
+body{margin:1.5em auto;max-width:1100px;padding:0 1em;line-height:1.6;color:#222}\
 h1{font-size:1.5em;border-bottom:3px solid #2c5d8f;padding-bottom:.2em}\
 h2{font-size:1.25em;border-left:6px solid #2c5d8f;padding-left:.4em;margin-top:2em}\
 h3{font-size:1.1em;margin-bottom:.3em}\
@@ -1228,12 +1205,13 @@ mod tests {
         assert!(
             units
                 .iter()
-                .any(|u| u[5] == *"共済学習会を実施。\n未加入者も参加した。")
+                .any(|u| u[5] == *"共済学習会を実施。 / 未加入者も参加した。"),
+            "an answer's line break is ` / `: no hard line break in a cell"
         );
         let (header, codes) = &rows["codebook.csv"];
         assert!(header.iter().any(|h| h == "自治労唐津市職労 調整済み残差"));
         assert_eq!(&codes[1][0], "共済");
-        assert_eq!(&codes[1][6], "0.02");
+        assert_eq!(&codes[1][6], "0.0200", "p-values to four decimals");
         assert_eq!((&codes[3][0], &codes[3][1]), ("コード無し", "2"));
         assert_eq!(rows["codebook_cells.csv"].1.len(), 12);
         assert_eq!(rows["themes.csv"].1.len(), 3);

@@ -2,6 +2,7 @@
 
 use super::display_width as width;
 use super::escape_html as html;
+use super::sheet::{Cell, Sheet};
 use std::io::{self, Write};
 
 use crate::ingest::Years;
@@ -73,23 +74,34 @@ pub fn write_table(out: &mut impl Write, trend: &Trend) -> io::Result<()> {
     Ok(())
 }
 
-/// One row per cell, with a byte-order mark so Excel reads it as UTF-8.
-pub fn write_csv(out: &mut impl Write, trend: &Trend) -> io::Result<()> {
-    let mut w = super::excel::CsvWriter::new(out)?;
+/// One row per (organisation, year) cell: counts and rates as numbers.
+pub fn sheet(trend: &Trend) -> Sheet {
     let mut h = header(trend);
     h.insert(2, "種別".to_string());
-    w.write_record(&h)?;
+    let mut sheet = Sheet::new("出現頻度", h);
     for row in &trend.rows {
-        let mut line = vec![
-            row.org.clone(),
-            row.year.clone(),
-            row.kind.clone(),
-            row.morphemes.to_string(),
+        let mut line: Vec<Cell> = vec![
+            (&row.org).into(),
+            (&row.year).into(),
+            (&row.kind).into(),
+            row.morphemes.into(),
         ];
-        line.extend(figures(row, trend.terms.len()));
-        w.write_record(&line)?;
+        for i in 0..trend.terms.len() {
+            line.push(row.counts.get(i).copied().unwrap_or(0).into());
+            line.push(Cell::num(row.per_10k(i), 2));
+        }
+        sheet.row(line);
     }
-    w.flush()
+    sheet
+}
+
+/// One row per cell, with a byte-order mark so Excel reads it as UTF-8.
+pub fn write_csv(out: &mut impl Write, trend: &Trend) -> io::Result<()> {
+    sheet(trend).write_csv(out)
+}
+
+pub fn write_xlsx(out: &mut impl Write, trend: &Trend) -> io::Result<()> {
+    out.write_all(&super::xlsx::workbook(&[sheet(trend)])?)
 }
 
 /// The trend with each row's rates alongside its counts, so scripts need not recompute them.
@@ -113,27 +125,30 @@ pub fn write_json(out: &mut impl Write, trend: &Trend) -> io::Result<()> {
     writeln!(out)
 }
 
-const STYLE: &str = "body{font-family:sans-serif;margin:1em}\
+const STYLE: &str = "body{margin:1em}\
 table{border-collapse:collapse;margin-top:1em}\
 td,th{border:1px solid #999;padding:.3em .5em}\
 td.n{text-align:right}\
 svg text{font-size:12px}\
 .note{color:#666;font-size:.85em}";
 
-/// Colour per organisation (Okabe–Ito, colour-blind-safe, then extras), cycling if there are more.
+/// Colour per term (Okabe–Ito, colour-blind-safe, then extras), cycling if there are more.
 const COLORS: &[&str] = &[
     "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442",
     "#999999", "#882255",
 ];
-/// Dash pattern per term: colour tells the organisation, the dash the term.
-const DASHES: &[&str] = &["", "6 3", "2 3", "8 3 2 3"];
 
-const PLOT_LEFT: f64 = 60.0;
-const PLOT_RIGHT: f64 = 620.0;
-const PLOT_TOP: f64 = 20.0;
-const PLOT_HEIGHT: f64 = 300.0;
-const LEGEND_X: f64 = 640.0;
-const LEGEND_LINE: f64 = 18.0;
+/// Small multiples: one panel per organisation, all on the same scales, so a term's colour
+/// is the same everywhere and panels compare at a glance.
+const PANEL_WIDTH: f64 = 300.0;
+const PANEL_HEIGHT: f64 = 200.0;
+const PANELS_PER_ROW: usize = 3;
+/// Inside a panel: room for its title above, tick values left and years below.
+const PLOT_LEFT: f64 = 48.0;
+const PLOT_RIGHT: f64 = 12.0;
+const PLOT_TOP: f64 = 26.0;
+const PLOT_BOTTOM: f64 = 30.0;
+const LEGEND_HEIGHT: f64 = 28.0;
 
 /// A step of 1, 2 or 5 × 10ⁿ giving about five gridlines up to `max`.
 fn tick_step(max: f64) -> f64 {
@@ -146,167 +161,171 @@ fn tick_step(max: f64) -> f64 {
         .unwrap_or(10.0 * magnitude)
 }
 
-/// One line of the chart: a term in one organisation, points in year order, each with its
-/// years (a span such as 2024-2025 is drawn over both years, its point at the middle).
-struct Series<'a> {
-    term: usize,
+/// One organisation's rows with a known year, each at its x with its years (a span such as
+/// 2024-2025 is drawn over both years, its point at the midpoint); rows with an unknown year
+/// have no place on the axis and stay in the table.
+struct Panel<'a> {
     org: &'a str,
     points: Vec<(f64, &'a TrendRow, Years)>,
 }
 
-/// Rows with an unknown year have no place on the x axis; they stay in the table.
-fn series(trend: &Trend) -> Vec<Series<'_>> {
-    let mut out: Vec<Series> = Vec::new();
-    for term in 0..trend.terms.len() {
-        for row in &trend.rows {
-            let Ok(years) = row.year.parse::<Years>() else {
-                continue;
-            };
-            let x = (f64::from(years.from) + f64::from(years.to)) / 2.0;
-            match out.last_mut() {
-                Some(s) if s.term == term && s.org == row.org => s.points.push((x, row, years)),
-                _ => out.push(Series {
-                    term,
-                    org: &row.org,
-                    points: vec![(x, row, years)],
-                }),
-            }
+fn panels(trend: &Trend) -> Vec<Panel<'_>> {
+    let mut out: Vec<Panel> = Vec::new();
+    for row in &trend.rows {
+        let Ok(years) = row.year.parse::<Years>() else {
+            continue;
+        };
+        let x = (f64::from(years.from) + f64::from(years.to)) / 2.0;
+        match out.iter_mut().find(|p| p.org == row.org) {
+            Some(p) => p.points.push((x, row, years)),
+            None => out.push(Panel {
+                org: &row.org,
+                points: vec![(x, row, years)],
+            }),
         }
     }
     out
 }
 
 fn write_svg(s: &mut impl Write, trend: &Trend) -> io::Result<()> {
-    let series = series(trend);
+    let panels = panels(trend);
     // The axis runs over whole years, from the first year to the last year of any span.
-    let xs: Vec<f64> = series
+    let xs = panels
         .iter()
-        .flat_map(|s| s.points.iter())
-        .flat_map(|p| [f64::from(p.2.from), f64::from(p.2.to)])
-        .collect();
-    let (xmin, xmax) = xs
+        .flat_map(|p| p.points.iter())
+        .flat_map(|q| [f64::from(q.2.from), f64::from(q.2.to)]);
+    let (xmin, xmax) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
+        (a.min(x), b.max(x))
+    });
+    let terms = trend.terms.len();
+    let ymax_data = panels
         .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
-            (a.min(x), b.max(x))
-        });
-    // A single year is drawn in the middle rather than squeezed onto an edge.
-    let x_at = |x: f64| {
-        if xmax > xmin {
-            PLOT_LEFT + 30.0 + (x - xmin) / (xmax - xmin) * (PLOT_RIGHT - PLOT_LEFT - 60.0)
-        } else {
-            (PLOT_LEFT + PLOT_RIGHT) / 2.0
-        }
-    };
-    let ymax_data = series
-        .iter()
-        .flat_map(|s| s.points.iter().map(|(_, r, _)| r.per_10k(s.term)))
+        .flat_map(|p| p.points.iter())
+        .flat_map(|(_, r, _)| (0..terms).map(|t| r.per_10k(t)))
         .fold(0.0, f64::max);
     let step = tick_step(if ymax_data > 0.0 { ymax_data } else { 1.0 });
     let ymax = (ymax_data / step).ceil().max(1.0) * step;
-    let bottom = PLOT_TOP + PLOT_HEIGHT;
-    let y_at = |y: f64| bottom - y / ymax * PLOT_HEIGHT;
-    let height = (bottom + 40.0).max(PLOT_TOP + LEGEND_LINE * (series.len() as f64 + 1.0));
+    let columns = panels.len().clamp(1, PANELS_PER_ROW);
+    let rows = panels.len().div_ceil(PANELS_PER_ROW).max(1);
+    let width = PANEL_WIDTH * columns as f64;
+    let height = LEGEND_HEIGHT + PANEL_HEIGHT * rows as f64;
     writeln!(
         s,
-        "<svg width=\"960\" height=\"{height}\" viewBox=\"0 0 960 {height}\" role=\"img\" aria-label=\"1万語あたりの出現頻度の推移\">"
+        "<svg width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" role=\"img\" aria-label=\"1万語あたりの出現頻度の推移（組織別）\">"
     )?;
-    // Horizontal gridlines with their values.
-    let mut k = 0.0;
-    while k <= ymax + step / 2.0 {
-        let y = y_at(k);
+    // The legend: one colour per term, for every panel.
+    let mut lx = PLOT_LEFT;
+    for (t, term) in trend.terms.iter().enumerate() {
+        let color = COLORS[t % COLORS.len()];
         writeln!(
             s,
-            "<line x1=\"{PLOT_LEFT}\" y1=\"{y:.1}\" x2=\"{PLOT_RIGHT}\" y2=\"{y:.1}\" stroke=\"#ddd\"/>\
-<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
-            PLOT_LEFT - 6.0,
-            y + 4.0,
-            format_tick(k, step)
+            "<line x1=\"{lx:.1}\" y1=\"12\" x2=\"{:.1}\" y2=\"12\" stroke=\"{color}\" stroke-width=\"2\"/>\
+<circle cx=\"{:.1}\" cy=\"12\" r=\"3\" fill=\"{color}\"/>\
+<text x=\"{:.1}\" y=\"16\">{}</text>",
+            lx + 24.0,
+            lx + 12.0,
+            lx + 30.0,
+            html(term)
         )?;
-        k += step;
+        lx += 40.0 + 13.0 * display_chars(term);
     }
-    writeln!(
-        s,
-        "<line x1=\"{PLOT_LEFT}\" y1=\"{bottom}\" x2=\"{PLOT_RIGHT}\" y2=\"{bottom}\" stroke=\"#333\"/>\
-<line x1=\"{PLOT_LEFT}\" y1=\"{PLOT_TOP}\" x2=\"{PLOT_LEFT}\" y2=\"{bottom}\" stroke=\"#333\"/>\
-<text x=\"{:.1}\" y=\"{:.1}\" transform=\"rotate(-90 14 {:.1})\" text-anchor=\"middle\">1万語あたり</text>",
-        14.0,
-        PLOT_TOP + PLOT_HEIGHT / 2.0,
-        PLOT_TOP + PLOT_HEIGHT / 2.0,
-    )?;
-    // Year labels: every whole year of the axis, so 2024-2025 is a span, not a third year.
-    if xmin.is_finite() {
-        for year in (xmin as u16)..=(xmax as u16) {
-            writeln!(
-                s,
-                "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{year}</text>",
-                x_at(f64::from(year)),
-                bottom + 18.0,
-            )?;
-        }
-    }
-    let mut orgs: Vec<&str> = Vec::new();
-    for (n, line) in series.iter().enumerate() {
-        let org = match orgs.iter().position(|&o| o == line.org) {
-            Some(i) => i,
-            None => {
-                orgs.push(line.org);
-                orgs.len() - 1
+    for (n, panel) in panels.iter().enumerate() {
+        let left = PANEL_WIDTH * (n % PANELS_PER_ROW) as f64;
+        let top = LEGEND_HEIGHT + PANEL_HEIGHT * (n / PANELS_PER_ROW) as f64;
+        let (x0, x1) = (left + PLOT_LEFT, left + PANEL_WIDTH - PLOT_RIGHT);
+        let (y0, bottom) = (top + PLOT_TOP, top + PANEL_HEIGHT - PLOT_BOTTOM);
+        // A single year is drawn in the middle rather than squeezed onto an edge.
+        let x_at = |x: f64| {
+            if xmax > xmin {
+                x0 + 16.0 + (x - xmin) / (xmax - xmin) * (x1 - x0 - 32.0)
+            } else {
+                (x0 + x1) / 2.0
             }
         };
-        let color = COLORS[org % COLORS.len()];
-        let dash = DASHES[line.term % DASHES.len()];
-        let label = format!("{}（{}）", trend.terms[line.term], or_unknown(line.org));
-        let coords: Vec<(f64, f64)> = line
-            .points
-            .iter()
-            .map(|(x, r, _)| (x_at(*x), y_at(r.per_10k(line.term))))
-            .collect();
-        for ((_, y), (_, _, years)) in coords.iter().zip(&line.points) {
-            if years.from < years.to {
+        let y_at = |y: f64| bottom - y / ymax * (bottom - y0);
+        writeln!(
+            s,
+            "<text x=\"{x0:.1}\" y=\"{:.1}\" font-weight=\"bold\">{}</text>",
+            top + 16.0,
+            html(or_unknown(panel.org))
+        )?;
+        let mut k = 0.0;
+        while k <= ymax + step / 2.0 {
+            let y = y_at(k);
+            writeln!(
+                s,
+                "<line x1=\"{x0:.1}\" y1=\"{y:.1}\" x2=\"{x1:.1}\" y2=\"{y:.1}\" stroke=\"#ddd\"/>\
+<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
+                x0 - 6.0,
+                y + 4.0,
+                format_tick(k, step)
+            )?;
+            k += step;
+        }
+        writeln!(
+            s,
+            "<line x1=\"{x0:.1}\" y1=\"{bottom:.1}\" x2=\"{x1:.1}\" y2=\"{bottom:.1}\" stroke=\"#333\"/>\
+<line x1=\"{x0:.1}\" y1=\"{y0:.1}\" x2=\"{x0:.1}\" y2=\"{bottom:.1}\" stroke=\"#333\"/>"
+        )?;
+        // Year labels: every whole year of the axis, so 2024-2025 is a span, not a third year.
+        if xmin.is_finite() {
+            for year in (xmin as u16)..=(xmax as u16) {
                 writeln!(
                     s,
-                    "<line x1=\"{:.1}\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\" stroke=\"{color}\" stroke-width=\"6\" stroke-opacity=\"0.3\" stroke-linecap=\"round\"/>",
-                    x_at(f64::from(years.from)),
-                    x_at(f64::from(years.to)),
+                    "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{year}</text>",
+                    x_at(f64::from(year)),
+                    bottom + 18.0,
                 )?;
             }
         }
-        if coords.len() > 1 {
-            let points: Vec<String> = coords
+        for t in 0..terms {
+            let color = COLORS[t % COLORS.len()];
+            let coords: Vec<(f64, f64, &TrendRow)> = panel
+                .points
                 .iter()
-                .map(|(x, y)| format!("{x:.1},{y:.1}"))
+                .map(|(x, r, _)| (x_at(*x), y_at(r.per_10k(t)), *r))
                 .collect();
-            writeln!(
-                s,
-                "<polyline fill=\"none\" stroke=\"{color}\" stroke-width=\"2\" stroke-dasharray=\"{dash}\" points=\"{}\"/>",
-                points.join(" ")
-            )?;
+            for ((_, y, _), (_, _, years)) in coords.iter().zip(&panel.points) {
+                if years.from < years.to {
+                    writeln!(
+                        s,
+                        "<line x1=\"{:.1}\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\" stroke=\"{color}\" stroke-width=\"6\" stroke-opacity=\"0.3\" stroke-linecap=\"round\"/>",
+                        x_at(f64::from(years.from)),
+                        x_at(f64::from(years.to)),
+                    )?;
+                }
+            }
+            if coords.len() > 1 {
+                let points: Vec<String> = coords
+                    .iter()
+                    .map(|(x, y, _)| format!("{x:.1},{y:.1}"))
+                    .collect();
+                writeln!(
+                    s,
+                    "<polyline fill=\"none\" stroke=\"{color}\" stroke-width=\"2\" points=\"{}\"/>",
+                    points.join(" ")
+                )?;
+            }
+            for (x, y, r) in &coords {
+                writeln!(
+                    s,
+                    "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"4\" fill=\"{color}\"><title>{}（{}）{}: {:.2}（{}件 / {}形態素）</title></circle>",
+                    html(&trend.terms[t]),
+                    html(or_unknown(panel.org)),
+                    html(&r.year),
+                    r.per_10k(t),
+                    r.counts.get(t).copied().unwrap_or(0),
+                    r.morphemes
+                )?;
+            }
         }
-        for ((x, y), (_, r, _)) in coords.iter().zip(&line.points) {
-            writeln!(
-                s,
-                "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"4\" fill=\"{color}\"><title>{} {}: {:.2}（{}件 / {}形態素）</title></circle>",
-                html(&label),
-                html(&r.year),
-                r.per_10k(line.term),
-                r.counts.get(line.term).copied().unwrap_or(0),
-                r.morphemes
-            )?;
-        }
-        let ly = PLOT_TOP + LEGEND_LINE * n as f64 + 6.0;
-        writeln!(
-            s,
-            "<line x1=\"{LEGEND_X}\" y1=\"{ly:.1}\" x2=\"{:.1}\" y2=\"{ly:.1}\" stroke=\"{color}\" stroke-width=\"2\" stroke-dasharray=\"{dash}\"/>\
-<circle cx=\"{:.1}\" cy=\"{ly:.1}\" r=\"3\" fill=\"{color}\"/>\
-<text x=\"{:.1}\" y=\"{:.1}\">{}</text>",
-            LEGEND_X + 28.0,
-            LEGEND_X + 14.0,
-            LEGEND_X + 34.0,
-            ly + 4.0,
-            html(&label)
-        )?;
     }
     writeln!(s, "</svg>")
+}
+
+/// Width of a legend label in em-ish units: a kanji counts one, an ASCII letter about half.
+fn display_chars(t: &str) -> f64 {
+    width(t) as f64 / 2.0 + 0.5
 }
 
 /// Tick labels with no more decimals than the step needs.
@@ -433,7 +452,7 @@ mod tests {
     }
 
     #[test]
-    fn html_is_escaped_self_contained_with_a_line_per_term_and_org() {
+    fn html_is_escaped_self_contained_with_a_panel_per_org_and_a_colour_per_term() {
         let mut out = Vec::new();
         write_html(&mut out, &sample()).unwrap();
         let page = String::from_utf8(out).unwrap();
@@ -443,14 +462,34 @@ mod tests {
         assert!(page.contains("A&amp;B労組") && !page.contains("A&B"));
         // A&B労組 has two years: one polyline per term; C労組 has one year: points only.
         assert_eq!(page.matches("<polyline").count(), 2);
-        // 2 terms × 3 points with a known year.
-        assert_eq!(page.matches("<circle cx").count(), 6 + 4);
-        // Whole years on the axis: C労組's 2024-2025 is a span over both (one per term), not
-        // a third year between them.
+        // 2 terms × 3 points with a known year, and the legend's one per term.
+        assert_eq!(page.matches("<circle cx").count(), 6 + 2);
+        // Whole years on each panel's axis: C労組's 2024-2025 is a span over both (one per
+        // term), not a third year between them.
         assert!(!page.contains(">2024-2025</text>"), "{page}");
-        assert_eq!(page.matches(">2024</text>").count(), 1);
-        assert_eq!(page.matches(">2025</text>").count(), 1);
+        assert_eq!(page.matches(">2024</text>").count(), 2);
+        assert_eq!(page.matches(">2025</text>").count(), 2);
         assert_eq!(page.matches("stroke-opacity=\"0.3\"").count(), 2);
+        // Small multiples: a titled panel per organisation with a known year.
+        assert_eq!(page.matches("font-weight=\"bold\"").count(), 2);
+        // One colour per term, whatever the organisation.
+        let colour_of = |term: &str| -> Vec<&str> {
+            page.lines()
+                .filter(|l| l.starts_with("<circle") && l.contains(&format!("<title>{term}（")))
+                .map(|l| {
+                    l.split("fill=\"")
+                        .nth(1)
+                        .unwrap()
+                        .split('"')
+                        .next()
+                        .unwrap()
+                })
+                .collect()
+        };
+        let (a, b) = (colour_of("&lt;b&gt;春闘&lt;/b&gt;"), colour_of("賃上げ"));
+        assert_eq!((a.len(), b.len()), (3, 3), "{page}");
+        assert!(a.iter().all(|c| *c == a[0]) && b.iter().all(|c| *c == b[0]));
+        assert_ne!(a[0], b[0]);
     }
 
     #[test]
@@ -468,7 +507,7 @@ mod tests {
         let mut out = Vec::new();
         write_html(&mut out, &trend).unwrap();
         let page = String::from_utf8(out).unwrap();
-        assert!(page.contains("<circle cx=\"340.0\""), "centred: {page}");
+        assert!(page.contains("<circle cx=\"168.0\""), "centred: {page}");
         assert!(!page.contains("NaN") && !page.contains("inf"));
     }
 

@@ -39,10 +39,31 @@ static HEADING: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid regex")
 });
 
+/// 第N章・第N節・第N条 (arabic or kanji numerals) opening a line: a 議案書's or 規約's parts.
+static PART: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^第[0-9一二三四五六七八九十百]{1,4}([章節条])(?:\s|\(|$)").expect("valid regex")
+});
+
+/// The kind of part a heading names (章, 節 or 条), if it is one.
+fn part(t: &str) -> Option<char> {
+    PART.captures(t)?.get(1)?.as_str().chars().next()
+}
+
 /// Heading level of a block's normalized text and whether it is also a full clause.
 fn heading_level(t: &str) -> Option<(usize, bool)> {
     if t.chars().count() > 80 || t.ends_with(['。', '!', '?', '．']) {
         return None;
+    }
+    // 章 above everything, 節 at the level of `1.` (which `walk` puts under it), 条 between
+    // `4.5` and `(1)`, a clause when it reads as one, as `(1)` does.
+    match part(t) {
+        Some('章') => return Some((0, false)),
+        Some('節') => return Some((1, false)),
+        Some(_) => {
+            let rest = t.split_once('条').map_or("", |(_, r)| r);
+            return Some((2, rest.contains('、') || rest.chars().count() > 24));
+        }
+        None => {}
     }
     let c = HEADING.captures(t)?;
     let level = if let Some(h) = c.get(1) {
@@ -175,7 +196,11 @@ fn walk(r: &Repaired) -> (Vec<ProseUnit>, Vec<(usize, usize, String)>) {
         }
         let heading = heading_level(&b.norm.text);
         if let Some((level, _)) = heading {
-            let level = if base.is_some() { level.max(3) } else { level };
+            let mut level = if base.is_some() { level.max(3) } else { level };
+            // Under a 第N節, numbered headings (`1.` shares its level) are its subsections.
+            if part(&b.norm.text).is_none() && stack.iter().any(|(_, t)| part(t) == Some('節')) {
+                level += 1;
+            }
             while stack.last().is_some_and(|(l, _)| *l >= level) {
                 stack.pop();
             }
@@ -444,6 +469,31 @@ mod tests {
                 .iter()
                 .any(|u| u.norm.text.contains("soshiki@joho.or.jp"))
         );
+    }
+
+    #[test]
+    fn parts_numbered_dai_n_are_headings_above_numbered_ones() {
+        let text = "第１章 総則\n\n第１条（名称）\n\nこの組合は、埼玉県職員労働組合という。\n\n\
+第２章 運動方針\n\n第一節 賃金\n\n１．賃上げ\n\n（１）初任給\n\n初任給を引き上げる。\n\n\
+第二節 組織\n\n組合員を増やす。\n\n第3条の改正は次のとおりとする。\n";
+        let units = segment(&repair(text));
+        let section = |start: &str| {
+            units
+                .iter()
+                .find(|u| u.norm.text.starts_with(start))
+                .unwrap_or_else(|| panic!("{start}: {units:#?}"))
+                .section
+                .clone()
+        };
+        assert_eq!(section("この組合は"), ["第1章 総則", "第1条(名称)"]);
+        assert_eq!(
+            section("初任給を"),
+            ["第2章 運動方針", "第一節 賃金", "1.賃上げ", "(1)初任給"]
+        );
+        assert_eq!(section("組合員を"), ["第2章 運動方針", "第二節 組織"]);
+        // A sentence that starts with an article's number is a sentence.
+        assert_eq!(section("第3条の改正"), ["第2章 運動方針", "第二節 組織"]);
+        assert!(!units.iter().any(|u| u.norm.text.starts_with("第1章")));
     }
 
     #[test]
