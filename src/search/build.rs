@@ -3,6 +3,7 @@
 //! (exact, base form, substring, part, synonym), at unit and at record level, for ranking.
 
 use std::ops::Bound;
+use std::sync::OnceLock;
 
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, Occur as TOccur, PhraseQuery, Query, RangeQuery,
@@ -13,6 +14,7 @@ use tantivy::{Term, query::EmptyQuery};
 
 use super::query::{Expr, Filter, Occur};
 use super::{MatchType, Synonyms, forward};
+use crate::analyze::Analyzer;
 use crate::index::tokenizers::{self, Morph, Role};
 use crate::index::{self, KumiaiIndex};
 
@@ -25,6 +27,11 @@ const EXACT: f32 = 4.0;
 const BASE: f32 = 3.0;
 const SUBSTRING: f32 = 1.0;
 const PART: f32 = 0.5;
+/// A compound's head (未加入 of 未加入者) found as text: as near the word as a substring.
+const HEAD: f32 = 1.0;
+/// The kanji of a one-kanji verb or adjective (減 of 減る, in 減少 and 激減): a recall
+/// fallback, the weakest match.
+const STEM: f32 = 0.25;
 
 /// The fields a text is indexed in, for units or for whole records.
 #[derive(Clone, Copy)]
@@ -64,6 +71,9 @@ pub(super) struct Leaf {
     /// Its parts, if it has several: each content morpheme with its prefixes and suffixes
     /// (非正規労働者 → 非正規, 労働者), as base forms at their positions.
     parts: Vec<Vec<(usize, String)>>,
+    /// Text found as a substring, weaker than the word: its head and its kanji stems (see
+    /// [`fallbacks`]), with their weights.
+    fallbacks: Vec<(String, f32)>,
     /// Expansions, each analysed.
     synonyms: Vec<Vec<Morph>>,
 }
@@ -112,6 +122,11 @@ impl Leaf {
                 boost(Box::new(BooleanQuery::new(parts)), PART),
             ));
         }
+        for (text, weight) in &self.fallbacks {
+            if let Some(q) = substring(text, level.bigram) {
+                out.push((MatchType::Part, boost(q, *weight)));
+            }
+        }
         // By morphemes only, never as a substring: 手不足 (of 人手不足) is not in 担い手不足.
         let synonyms: Vec<(TOccur, Box<dyn Query>)> = self
             .synonyms
@@ -141,6 +156,11 @@ impl Leaf {
                 .map(|p| super::HighlightTerm::base(p.iter().map(|(_, b)| b.clone()).collect())),
         );
         out.extend(
+            self.fallbacks
+                .iter()
+                .map(|(text, _)| super::HighlightTerm::new(&[], Some(text))),
+        );
+        out.extend(
             self.synonyms
                 .iter()
                 .map(|ms| super::HighlightTerm::new(ms, None)),
@@ -149,14 +169,86 @@ impl Leaf {
     }
 }
 
-/// The meaningful morphemes of a word (no particles or auxiliaries), as base forms at their
-/// positions: 伝わらない → 伝わる, 未加入者が増えている → 未加入者 … 増える.
+/// The meaningful morphemes of a word (no particles or auxiliaries but the negative), as
+/// base forms at their positions: 伝わらない → 伝わる ない, 未加入者が増えている → 未加入者 …
+/// 増える.
 pub(super) fn core(morphs: &[Morph]) -> Vec<(usize, String)> {
     morphs
         .iter()
-        .filter(|m| m.role != Role::Function)
+        .filter(|m| meaningful(m))
         .map(|m| (m.position, m.base.clone()))
         .collect()
+}
+
+/// Whether a morpheme carries meaning of its own: content, affixes and the negative
+/// auxiliary, which base forms must keep (加入しない is not 加入する: without it, answers
+/// about members who joined ranked among those about people who do not join).
+pub(super) fn meaningful(m: &Morph) -> bool {
+    m.role != Role::Function
+        || (m.inflects && matches!(m.base.as_str(), "ない" | "ぬ" | "ん"))
+}
+
+/// IPADIC without the user dictionaries, built on first use: only words the user
+/// dictionary keeps whole are split with it.
+fn system_analyzer() -> Option<&'static Analyzer> {
+    static SYSTEM: OnceLock<Option<Analyzer>> = OnceLock::new();
+    SYSTEM.get_or_init(|| Analyzer::system_only().ok()).as_ref()
+}
+
+/// Shorter texts standing for a word, found as substrings at a lower weight, for recall
+/// where the text says less than the query:
+/// - the head of a compound, without its trailing suffixes (未加入者 → 未加入, 新規採用者 →
+///   新規採用, 非正規労働者 → 非正規労働), split by IPADIC alone where the user dictionary
+///   keeps the word whole; three characters at least, as a two-kanji head no longer means
+///   the compound (機関 of 機関紙, 青年 of 青年部); none for proper nouns (自治 of 自治労);
+/// - the kanji of each one-kanji verb or adjective (減 of 減っている, found in 減少 and 激減;
+///   忙 of 忙しい, in 多忙), as Sino-Japanese nouns say what the verb says.
+fn fallbacks(morphs: &[Morph]) -> Vec<(String, f32)> {
+    let mut out = Vec::new();
+    let compound = !morphs.is_empty()
+        && morphs.windows(2).all(|p| p[1].position == p[0].position + 1)
+        && morphs
+            .iter()
+            .all(|m| (m.noun || m.role == Role::Prefix) && !m.proper);
+    if compound {
+        let split;
+        let pieces = match morphs {
+            [one] if one.surface.chars().count() >= 3 => {
+                split = system_analyzer()
+                    .map(|a| tokenizers::morphs(a, &one.surface))
+                    .unwrap_or_default();
+                &split[..]
+            }
+            _ => morphs,
+        };
+        let kept = pieces
+            .iter()
+            .rposition(|m| m.role != Role::Suffix)
+            .map_or(0, |i| i + 1);
+        let head: String = pieces[..kept].iter().map(|m| m.surface.as_str()).collect();
+        if kept < pieces.len()
+            && head.chars().count() >= 3
+            && pieces[..kept].iter().any(|m| m.role == Role::Content)
+        {
+            out.push((head, HEAD));
+        }
+    }
+    for m in morphs {
+        let mut chars = m.base.chars();
+        let one_kanji = chars.next().is_some_and(is_kanji)
+            && chars.all(|c| matches!(c, '\u{3041}'..='\u{309F}'));
+        if m.inflects && m.role == Role::Content && one_kanji {
+            let stem: String = m.base.chars().take(1).collect();
+            if !out.iter().any(|(t, _)| *t == stem) {
+                out.push((stem, STEM));
+            }
+        }
+    }
+    out
+}
+
+fn is_kanji(c: char) -> bool {
+    matches!(c, '\u{4E00}'..='\u{9FFF}')
 }
 
 /// The parts of a compound or phrase, if it has at least two: each content morpheme with
@@ -192,7 +284,7 @@ fn parts(morphs: &[Morph]) -> Vec<Vec<(usize, String)>> {
                 m.noun
                     && m.surface
                         .chars()
-                        .all(|c| matches!(c, '\u{4E00}'..='\u{9FFF}'))
+                        .all(is_kanji)
             })
     };
     if groups.len() < 2 {
@@ -336,6 +428,11 @@ impl<'a> Builder<'a> {
         let text = text.to_lowercase();
         let morphs = tokenizers::morphs(analyzer, &text);
         let parts = if phrase { Vec::new() } else { parts(&morphs) };
+        let fallbacks = if phrase {
+            Vec::new()
+        } else {
+            fallbacks(&morphs)
+        };
         let synonyms = if phrase {
             Vec::new()
         } else {
@@ -355,6 +452,7 @@ impl<'a> Builder<'a> {
             phrase,
             morphs,
             parts,
+            fallbacks,
             synonyms,
         };
         let level = Level::unit(&self.idx.fields);
