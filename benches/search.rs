@@ -27,6 +27,12 @@ const QUERIES: &[&str] = &[
     "賃金",
     "春闘",
     "共済",
+    // compounds (head, parts, pieces) and inflected words (base form, stem)
+    "組合活動の見える化",
+    "若手組合員",
+    "組合費",
+    "減っている",
+    "加入しない",
     // partial word, one char
     "未加入",
     "賃",

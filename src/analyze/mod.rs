@@ -143,6 +143,18 @@ impl Analyzer {
         })
     }
 
+    /// The embedded IPADIC alone, without any user dictionary: how the dictionary itself
+    /// splits a word the user dictionary keeps whole (未加入者 → 未|加入|者), for search's
+    /// partial matches. Never used for indexing.
+    pub fn system_only() -> Result<Self, AnalyzeError> {
+        let dictionary = kumiai_ipadic::load()
+            .map_err(|e| AnalyzeError(format!("cannot load the embedded dictionary: {e}")))?;
+        Ok(Self {
+            segmenter: Segmenter::new(Mode::Normal, dictionary, None),
+            version: kumiai_ipadic::DICTIONARY_VERSION.to_string(),
+        })
+    }
+
     pub fn version(&self) -> &str {
         &self.version
     }

@@ -54,6 +54,8 @@ pub struct Morph {
     pub inflects: bool,
     /// A noun (名詞).
     pub noun: bool,
+    /// A proper noun (固有名詞: 自治労, 連合), whose parts are not what it means.
+    pub proper: bool,
 }
 
 /// What a morpheme contributes to the meaning of a compound or phrase.
@@ -87,6 +89,7 @@ pub fn morphs(analyzer: &Analyzer, text: &str) -> Vec<Morph> {
             },
             inflects: matches!(m.pos.as_ref(), "動詞" | "形容詞" | "助動詞"),
             noun: m.pos == "名詞",
+            proper: m.pos_detail == "固有名詞",
             range: m.range,
         })
         .collect()

@@ -425,7 +425,7 @@ fn highlight(
     let unit = tokenizers::morphs(&idx.analyzer, &norm.text);
     let meaningful: Vec<tokenizers::Morph> = unit
         .iter()
-        .filter(|m| m.role != tokenizers::Role::Function)
+        .filter(|m| build::meaningful(m))
         .cloned()
         .collect();
     let mut ranges: Vec<Range<usize>> = Vec::new();

@@ -135,14 +135,28 @@ impl Scores {
         let mut caps = vec![f32::INFINITY; leaves.len()];
         for (i, leaf) in leaves.iter().enumerate() {
             let mut weakest_typed = f32::INFINITY;
-            for (kind, query) in leaf.queries(level) {
-                let hits = searcher.search_with_statistics_provider(&*query, &AllScores, stats)?;
+            let matchers = leaf.queries(level);
+            let parts = matchers.iter().filter(|m| m.part).count();
+            let mut parts_matched: FxHashMap<DocAddress, usize> = FxHashMap::default();
+            for m in matchers {
+                let hits =
+                    searcher.search_with_statistics_provider(&*m.query, &AllScores, stats)?;
                 for (address, score) in hits {
                     let Some(w) = weight(&address) else { continue };
                     let scores = words
                         .entry(address)
                         .or_insert_with(|| vec![WordScore::default(); leaves.len()]);
-                    scores[i].0[kind as usize] += score * w;
+                    scores[i].0[m.kind as usize] += score * w;
+                    if m.part {
+                        *parts_matched.entry(address).or_default() += 1;
+                    }
+                }
+            }
+            if parts > 1 {
+                for (address, n) in parts_matched {
+                    if let Some(scores) = words.get_mut(&address) {
+                        scores[i].0[MatchType::Part as usize] *= n as f32 / parts as f32;
+                    }
                 }
             }
             for scores in words.values() {
