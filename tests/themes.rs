@@ -110,7 +110,11 @@ fn codebook_cross_tab_counts_each_code() {
         // Every unit the code matched is listed, so the analyst can check the rule.
         let listed = c["units"].as_array().unwrap();
         assert_eq!(listed.len() as u64, counts, "{}", c["code"]);
-        assert!(listed.iter().all(|u| u["text"].is_string() && u["branch"].is_string()));
+        assert!(
+            listed
+                .iter()
+                .all(|u| u["text"].is_string() && u["branch"].is_string())
+        );
         // 行% is the share of the group's units carrying the code (KH Coder's クロス集計);
         // the share within the code is its own field.
         for (j, n) in c["counts"].as_array().unwrap().iter().enumerate() {
@@ -163,7 +167,11 @@ fn suggested_codebook_is_a_codebook() {
     for c in codes {
         let matched = c["size"].as_u64().unwrap();
         let theme = sizes[c["code"].as_str().unwrap()];
-        assert!(matched > 0 && matched < 2 * theme, "{}: {matched} vs {theme}", c["code"]);
+        assert!(
+            matched > 0 && matched < 2 * theme,
+            "{}: {matched} vs {theme}",
+            c["code"]
+        );
     }
 }
 
@@ -229,10 +237,16 @@ fn labels_are_whole_tokens_or_compounds() {
         assert!(!inner.is_empty(), "empty label");
         for term in inner.split('・') {
             assert!(term.chars().count() >= 2, "one-character term in {label}");
-            assert!(whole(term), "{term} of {label} is not a whole token or compound");
+            assert!(
+                whole(term),
+                "{term} of {label} is not a whole token or compound"
+            );
             assert!(!["カス", "ハラ", "ちろ"].contains(&term), "{label}");
         }
-        assert!(!t["subtitle"].as_str().unwrap().is_empty(), "{label} has no subtitle");
+        assert!(
+            !t["subtitle"].as_str().unwrap().is_empty(),
+            "{label} has no subtitle"
+        );
     }
 }
 
@@ -259,7 +273,10 @@ fn clause_level_themes_overlap_and_count_is_a_knob() {
             .collect();
         for u in t["units"].as_array().unwrap() {
             *seen
-                .entry((u["doc"].as_str().unwrap().into(), u["seq"].as_u64().unwrap()))
+                .entry((
+                    u["doc"].as_str().unwrap().into(),
+                    u["seq"].as_u64().unwrap(),
+                ))
                 .or_default() += 1;
         }
         for q in t["quotes"].as_array().unwrap() {
@@ -270,19 +287,28 @@ fn clause_level_themes_overlap_and_count_is_a_knob() {
     }
     assert!(seen.values().any(|&n| n >= 2), "no answer in two themes");
     assert!(themes.len() >= 15, "{}", themes.len());
-    let few: Value = serde_json::from_slice(
-        &kumiai(&["themes", "--themes", "8", "--format", "json"]).stdout,
-    )
-    .unwrap();
-    let count = |v: &Value| v["themes"].as_array().unwrap().len() + v["single_branch"].as_array().unwrap().len();
-    assert!(count(&few) <= 8 && count(&few) < themes.len(), "{}", count(&few));
+    let few: Value =
+        serde_json::from_slice(&kumiai(&["themes", "--themes", "8", "--format", "json"]).stdout)
+            .unwrap();
+    let count = |v: &Value| {
+        v["themes"].as_array().unwrap().len() + v["single_branch"].as_array().unwrap().len()
+    };
+    assert!(
+        count(&few) <= 8 && count(&few) < themes.len(),
+        "{}",
+        count(&few)
+    );
     assert!(few["rule"].as_str().unwrap().contains("--themes 8"));
     // Nouns only: no verb base form among the terms.
-    let nouns: Value = serde_json::from_slice(
-        &kumiai(&["themes", "--pos", "名詞", "--format", "json"]).stdout,
-    )
-    .unwrap();
-    let terms: Vec<&str> = nouns["terms"].as_array().unwrap().iter().map(|t| t["term"].as_str().unwrap()).collect();
+    let nouns: Value =
+        serde_json::from_slice(&kumiai(&["themes", "--pos", "名詞", "--format", "json"]).stdout)
+            .unwrap();
+    let terms: Vec<&str> = nouns["terms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["term"].as_str().unwrap())
+        .collect();
     assert!(terms.contains(&"共済") && !terms.contains(&"難しい") && !terms.contains(&"悩む"));
     let bad = Command::new(env!("CARGO_BIN_EXE_kumiai"))
         .args(["themes", "--pos", "副詞"])
@@ -300,7 +326,11 @@ fn default_report_joins_themes_and_the_shipped_codebook() {
     let v: Value = serde_json::from_slice(&kumiai(&["themes", "--format", "json"]).stdout).unwrap();
     let codes = v["codebook"]["codes"].as_array().unwrap();
     assert!(codes.len() >= 25, "the shipped codebook");
-    assert!(codes.iter().any(|c| c["code"] == "役員の負担・多忙・担い手不足"));
+    assert!(
+        codes
+            .iter()
+            .any(|c| c["code"] == "役員の負担・多忙・担い手不足")
+    );
     let joined = &v["joined"];
     assert!(joined["uncovered"].is_array() && joined["empty_codes"].is_array());
     let covered = v["themes"]

@@ -102,7 +102,11 @@ pub fn write_markdown(out: &mut impl Write, r: &ThemeReport) -> io::Result<()> {
     writeln!(out, "# テーマ分析：{g}をまたいで繰り返し現れる話題\n")?;
     writeln!(out, "- 対象: {}", md(&r.selection))?;
     writeln!(out, "- 集計単位: {}", md(g))?;
-    writeln!(out, "- 記述数: {} 件（節: {} 件）", r.unit_count, r.clause_count)?;
+    writeln!(
+        out,
+        "- 記述数: {} 件（節: {} 件）",
+        r.unit_count, r.clause_count
+    )?;
     writeln!(
         out,
         "- テーマ: {} 件（{g}だけの話題: {} 件、その他: {} 群 {} 件）",
@@ -186,9 +190,7 @@ pub fn write_markdown(out: &mut impl Write, r: &ThemeReport) -> io::Result<()> {
         writeln!(
             out,
             "その他: {} 件未満の小さな話題 {} 群（記述 {} 件）は一覧に載せていない。\n",
-            r.other.min_units,
-            r.other.themes,
-            r.other.units
+            r.other.min_units, r.other.themes, r.other.units
         )?;
     }
     joined_markdown(out, r)?;
@@ -1229,7 +1231,10 @@ mod tests {
             .collect();
         Theme {
             label: label.into(),
-            subtitle: units.first().map(|u| u.text.to_string()).unwrap_or_default(),
+            subtitle: units
+                .first()
+                .map(|u| u.text.to_string())
+                .unwrap_or_default(),
             terms: terms.iter().map(|t| t.to_string()).collect(),
             size: units.len(),
             clauses: units.len() + 1,
@@ -1417,7 +1422,9 @@ mod tests {
         assert!(md.contains("- 単組数: 4（"));
         assert!(md.contains("### 2. 共済・学習会"));
         assert!(md.contains("- 単組数: 2（"));
-        assert!(md.contains("「新採説明会で加入を呼びかけた。」（自治労唐津市職労／未加入者対策の主な取り組み）"));
+        assert!(md.contains(
+            "「新採説明会で加入を呼びかけた。」（自治労唐津市職労／未加入者対策の主な取り組み）"
+        ));
         // The join of themes and codes, the question families, 行% and each code's units.
         for text in [
             "## テーマとコードの対応",

@@ -101,8 +101,12 @@ fn cut_long<'a>(s: &'a str, out: &mut Vec<&'a str>) {
         let cut = CONJUNCTIONS
             .iter()
             .flat_map(|c| s.match_indices(c).map(move |(at, m)| at + m.len()))
-            .filter(|&at| s[..at].chars().count() >= MIN_SIDE && s[at..].chars().count() >= MIN_SIDE)
-            .min_by_key(|&at| (s[..at].chars().count() as isize - s[at..].chars().count() as isize).abs());
+            .filter(|&at| {
+                s[..at].chars().count() >= MIN_SIDE && s[at..].chars().count() >= MIN_SIDE
+            })
+            .min_by_key(|&at| {
+                (s[..at].chars().count() as isize - s[at..].chars().count() as isize).abs()
+            });
         if let Some(at) = cut {
             cut_long(&s[..at], out);
             cut_long(&s[at..], out);
@@ -120,7 +124,12 @@ mod tests {
     fn sentences_bullets_and_conjunctions() {
         assert_eq!(
             clauses_of("声かけが難しい。職場が離れている\n・青年部の交流会 ・新採歓迎会"),
-            ["声かけが難しい。", "職場が離れている", "青年部の交流会", "新採歓迎会"]
+            [
+                "声かけが難しい。",
+                "職場が離れている",
+                "青年部の交流会",
+                "新採歓迎会"
+            ]
         );
         // A long sentence is cut after its conjunction; a short one is not.
         assert_eq!(
@@ -132,7 +141,10 @@ mod tests {
                 "専従の役員がいないので、なかなか難しい。"
             ]
         );
-        assert_eq!(clauses_of("声をかけたが、断られた。"), ["声をかけたが、断られた。"]);
+        assert_eq!(
+            clauses_of("声をかけたが、断られた。"),
+            ["声をかけたが、断られた。"]
+        );
         // 中黒 inside a word (労金・共済) is not a bullet.
         assert_eq!(clauses_of("労金・共済と連携"), ["労金・共済と連携"]);
         assert!(clauses_of("・ 。\n").is_empty());

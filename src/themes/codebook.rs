@@ -674,20 +674,20 @@ fn specific_rule(
         .collect();
     let in_theme: HashSet<usize> = theme.unit_ids.iter().copied().collect();
     let size = theme.size.max(1);
-    // Candidates: every pair of terms (best-ranked first), then single terms no broader
-    // than the theme; ties go to the earlier.
-    let mut candidates: Vec<(String, Vec<bool>)> = Vec::new();
+    // Candidates: every pair of terms, best-ranked first; ties go to the earlier. A single
+    // term no broader than the theme is the rule only when no pair will do.
+    let mut pairs: Vec<(String, Vec<bool>)> = Vec::new();
     for (a, (op_a, hits_a)) in operands.iter().enumerate() {
         for (op_b, hits_b) in &operands[a + 1..] {
             let both = hits_a.iter().zip(hits_b).map(|(x, y)| *x && *y).collect();
-            candidates.push((format!("{op_a} & {op_b}"), both));
+            pairs.push((format!("{op_a} & {op_b}"), both));
         }
     }
-    for (op, hits) in &operands {
-        if hits.iter().filter(|&&h| h).count() <= size {
-            candidates.push((op.clone(), hits.clone()));
-        }
-    }
+    let singles: Vec<(String, Vec<bool>)> = operands
+        .iter()
+        .filter(|(_, hits)| hits.iter().filter(|&&h| h).count() <= size)
+        .cloned()
+        .collect();
     let score = |hits: &[bool]| {
         let matched = hits.iter().filter(|&&h| h).count();
         let hit = hits
@@ -702,37 +702,46 @@ fn specific_rule(
         };
         (f1, matched, hit)
     };
-    let mut chosen: Vec<usize> = Vec::new();
-    let mut union = vec![false; features.len()];
-    let mut best = (0.0, 0, 0);
-    while chosen.len() < SUGGESTED_CLAUSES {
-        let mut next: Option<(usize, (f64, usize, usize), Vec<bool>)> = None;
-        for (k, (_, hits)) in candidates.iter().enumerate() {
-            if chosen.contains(&k) {
-                continue;
+    // Greedy: add the conjunction that raises F1 most, while the rule stays specific.
+    let greedy = |candidates: &[(String, Vec<bool>)], most: usize| {
+        let mut chosen: Vec<usize> = Vec::new();
+        let mut union = vec![false; features.len()];
+        let mut best = (0.0, 0, 0);
+        while chosen.len() < most {
+            let mut next: Option<(usize, (f64, usize, usize), Vec<bool>)> = None;
+            for (k, (_, hits)) in candidates.iter().enumerate() {
+                if chosen.contains(&k) {
+                    continue;
+                }
+                let merged: Vec<bool> = union.iter().zip(hits).map(|(x, y)| *x || *y).collect();
+                let s = score(&merged);
+                let floor = next.as_ref().map_or(best.0, |n| n.1.0);
+                if s.2 >= 2 && s.1 < 2 * theme.size && s.0 > floor + 1e-9 {
+                    next = Some((k, s, merged));
+                }
             }
-            let merged: Vec<bool> = union.iter().zip(hits).map(|(x, y)| *x || *y).collect();
-            let s = score(&merged);
-            let floor = next.as_ref().map_or(best.0, |n| n.1.0);
-            if s.2 >= 2 && s.1 < 2 * theme.size && s.0 > floor + 1e-9 {
-                next = Some((k, s, merged));
-            }
+            let Some((k, s, merged)) = next else { break };
+            best = s;
+            chosen.push(k);
+            union = merged;
         }
-        let Some((k, s, merged)) = next else { break };
-        best = s;
-        chosen.push(k);
-        union = merged;
+        let rules: Vec<String> = chosen.iter().map(|&k| candidates[k].0.clone()).collect();
+        (rules, best)
+    };
+    let (mut chosen, mut best) = greedy(&pairs, SUGGESTED_CLAUSES);
+    if chosen.is_empty() {
+        (chosen, best) = greedy(&singles, 1);
     }
-    let chosen: Vec<&str> = chosen.iter().map(|&k| candidates[k].0.as_str()).collect();
     if chosen.is_empty() {
         return None;
     }
+    // Only conjunctions are OR-ed, so each needs its parentheses.
     let rule = if chosen.len() == 1 {
-        chosen[0].to_string()
+        chosen.remove(0)
     } else {
         chosen
             .iter()
-            .map(|c| if c.contains('&') { format!("({c})") } else { c.to_string() })
+            .map(|c| format!("({c})"))
             .collect::<Vec<_>>()
             .join(" | ")
     };
@@ -1191,7 +1200,10 @@ mod tests {
         // symbols' theme has one unit, and a rule needs two.
         assert_eq!(names, ["「競合・新採」", "テーマ3"], "{text}");
         assert!(text.contains("*「競合・新採」\n競合 & 新採\n"), "{text}");
-        assert!(text.contains("# 「競合・新採」 (2): 2 units; no combination"), "{text}");
+        assert!(
+            text.contains("# 「競合・新採」 (2): 2 units; no combination"),
+            "{text}"
+        );
         assert!(text.contains("*テーマ3\n(団交 | 団体交渉)\n"), "{text}");
         for (code, theme) in codebook.codes.iter().zip([&themes[0], &themes[2]]) {
             let matched = units
@@ -1200,6 +1212,12 @@ mod tests {
                 .count();
             assert!(matched < 2 * theme.size, "{}: {matched}", code.name);
         }
-        assert_eq!(parse(&suggest(&[], &[], &units, &ANALYZER)).unwrap().codes.len(), 0);
+        assert_eq!(
+            parse(&suggest(&[], &[], &units, &ANALYZER))
+                .unwrap()
+                .codes
+                .len(),
+            0
+        );
     }
 }

@@ -7,13 +7,13 @@
 pub mod clauses;
 pub mod codebook;
 pub mod discover;
+pub mod eval;
 pub mod model;
 pub mod stats;
 pub mod terms;
 
 use std::collections::HashSet;
 use std::path::PathBuf;
-
 
 use crate::analyze::Analyzer;
 use crate::ingest::{Document, Kind, Years};
@@ -225,7 +225,7 @@ pub fn analyze(
         parent.len(),
         found.target,
         found.communities,
-        options.discover.min_theme_units,
+        found.other.min_units,
         found.other.themes,
         found.other.units
     );
@@ -317,7 +317,11 @@ fn families(
         return Vec::new();
     }
     let count = |ids: &[usize], f: usize| {
-        let mine: Vec<usize> = ids.iter().copied().filter(|&i| family[i] == Some(f)).collect();
+        let mine: Vec<usize> = ids
+            .iter()
+            .copied()
+            .filter(|&i| family[i] == Some(f))
+            .collect();
         let groups: HashSet<&str> = mine.iter().map(|&i| units[i].branch.as_str()).collect();
         (mine.len(), groups.len())
     };

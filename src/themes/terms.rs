@@ -239,7 +239,11 @@ impl std::str::FromStr for PartsOfSpeech {
             verbs: false,
             adjectives: false,
         };
-        for word in s.split([',', '、']).map(str::trim).filter(|w| !w.is_empty()) {
+        for word in s
+            .split([',', '、'])
+            .map(str::trim)
+            .filter(|w| !w.is_empty())
+        {
             match word {
                 "名詞" | "noun" | "nouns" => pos.nouns = true,
                 "動詞" | "verb" | "verbs" => pos.verbs = true,
@@ -251,7 +255,13 @@ impl std::str::FromStr for PartsOfSpeech {
                 }
             }
         }
-        if pos == (Self { nouns: false, verbs: false, adjectives: false }) {
+        if pos
+            == (Self {
+                nouns: false,
+                verbs: false,
+                adjectives: false,
+            })
+        {
             return Err("no part of speech given (名詞, 動詞, 形容詞)".into());
         }
         Ok(pos)
