@@ -702,13 +702,15 @@ fn specific_rule(
         };
         (f1, matched, hit)
     };
+    // (F1, units matched, of them in the theme) of a rule.
+    type Score = (f64, usize, usize);
     // Greedy: add the conjunction that raises F1 most, while the rule stays specific.
     let greedy = |candidates: &[(String, Vec<bool>)], most: usize| {
         let mut chosen: Vec<usize> = Vec::new();
         let mut union = vec![false; features.len()];
         let mut best = (0.0, 0, 0);
         while chosen.len() < most {
-            let mut next: Option<(usize, (f64, usize, usize), Vec<bool>)> = None;
+            let mut next: Option<(usize, Score, Vec<bool>)> = None;
             for (k, (_, hits)) in candidates.iter().enumerate() {
                 if chosen.contains(&k) {
                     continue;

@@ -259,7 +259,7 @@ fn coverage(theme: &Theme, cb: &model::CodeTable) -> Vec<Coverage> {
             })
         })
         .collect();
-    out.sort_by(|a, b| b.units.cmp(&a.units));
+    out.sort_by_key(|c| std::cmp::Reverse(c.units));
     out
 }
 
