@@ -23,7 +23,8 @@
 //! [`CLAUSES_PER_THEME`] clauses (between [`MIN_THEMES`] and [`MAX_THEMES`]), or `--themes N`;
 //! the resolution is found by bisection to give that many communities. Communities whose
 //! answers are fewer than `min_theme_units` are folded into その他 (counted, not listed), and
-//! so are the smallest beyond that number (separate components of the graph each make one).
+//! with `--themes N` so are the smallest beyond N (separate components of the graph each make
+//! one, whatever the resolution).
 //! Silhouette-like criteria were not used: on a survey of this size they only ever ask for
 //! more, smaller themes (see BENCHMARKS.md for the measured F1 against hand-read themes).
 
@@ -183,9 +184,10 @@ pub fn discover(
     let min_size = options.min_theme_units.min(units.len() / 20).max(2);
     let (mut kept, mut small): (Vec<Theme>, Vec<Theme>) =
         built.into_iter().partition(|t| t.size >= min_size);
-    // Never more themes than asked for: the graph's separate components each make at least
-    // one, so past the resolution's reach the smallest fold into その他 too.
-    if kept.len() > target {
+    // Never more themes than `--themes N` asks for: the graph's separate components each
+    // make at least one, so past the resolution's reach the smallest fold into その他 too.
+    // (Left alone by default: on a small selection they are the themes.)
+    if options.themes.is_some() && kept.len() > target {
         kept.sort_by(|a, b| b.size.cmp(&a.size).then_with(|| a.label.cmp(&b.label)));
         small.extend(kept.drain(target..));
     }
@@ -612,7 +614,10 @@ impl Context<'_> {
                         sum += weight[&t];
                     }
                 }
-                (sum / (all.max(1) as f64).sqrt(), u)
+                // A clause cut after a conjunction (…ものの、) reads as half a sentence.
+                let cut = self.clauses[u].text.ends_with(['、', ',']);
+                let weight = if cut { 0.7 } else { 1.0 };
+                (weight * sum / (all.max(1) as f64).sqrt(), u)
             })
             .collect();
         central.sort_by(|a, b| {

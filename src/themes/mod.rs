@@ -221,11 +221,16 @@ pub fn analyze(
             discover::MAX_THEMES
         ),
     } + &format!(
-        ": {} 節から {} 群を求め {} 群を得た。{} 件未満の {} 群は「その他」（{} 件）にまとめた",
+        ": {} 節から {} 群を求め {} 群を得た。{} 件未満{}の {} 群は「その他」（{} 件）にまとめた",
         parent.len(),
         found.target,
         found.communities,
         found.other.min_units,
+        if options.discover.themes.is_some() {
+            "の群と指定数を超える小さな群"
+        } else {
+            ""
+        },
         found.other.themes,
         found.other.units
     );
