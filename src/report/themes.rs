@@ -803,7 +803,8 @@ pub fn write_html(out: &mut impl Write, r: &ThemeReport) -> io::Result<()> {
     if let Some(j) = &r.joined {
         writeln!(
             out,
-            "<h3>コードで捉えられていないテーマ（次のコードの候補）</h3><p>{}</p>\
+            "<h2>テーマとコードの対応</h2><p class=\"note\">テーマ一覧の「対応するコード」は、テーマの記述のうちそのコードに当てはまる件数と割合。</p>\
+<h3>コードで捉えられていないテーマ（次のコードの候補）</h3><p>{}</p>\
 <h3>何も見つからなかったコード</h3><p>{}</p>",
             none_if_empty(&j.uncovered),
             none_if_empty(&j.empty_codes)
@@ -1476,6 +1477,7 @@ mod tests {
         assert!(page.contains("id=\"theme-2\""));
         assert!(page.contains("<details><summary>共済（2 件）</summary>"));
         assert!(page.contains("設問群：取り組み・工夫"));
+        assert!(page.contains("<h2>テーマとコードの対応</h2>"));
         assert!(page.contains("コードで捉えられていないテーマ"));
         // Without a codebook there is no heat map.
         let page = render(write_html, &report(false));
