@@ -62,12 +62,26 @@ pub(super) struct ThemesArgs {
     /// Grouping for coverage and cross-tabs: 単組 (default), 県本部, org, year, question.
     #[arg(long, value_enum, default_value_t = ByArg::Local)]
     pub(super) by: ByArg,
-    /// The analyst's codebook (KH Coder-style coding rules), e.g. codebooks/recruitment.txt.
-    #[arg(long)]
+    /// The analyst's codebook (KH Coder-style coding rules), e.g. codebooks/recruitment.txt;
+    /// by default the shipped codebooks/organising.txt.
+    #[arg(long, conflicts_with = "no_codebook")]
     pub(super) codebook: Option<PathBuf>,
-    /// Write the discovered themes as a starter codebook to this file.
+    /// Discovered themes only, without the shipped codebook.
+    #[arg(long)]
+    pub(super) no_codebook: bool,
+    /// Write the discovered themes as a starter codebook to this file (each rule a tested
+    /// combination of a theme's terms).
     #[arg(long)]
     pub(super) suggest_codebook: Option<PathBuf>,
+    /// Number of themes to look for (default: about one per six clauses, 4–80).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub(super) themes: Option<u32>,
+    /// A word counts only if it occurs in at least this many clauses (default 2).
+    #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..))]
+    pub(super) min_freq: u32,
+    /// Parts of speech that give terms, comma-separated: 名詞,動詞,形容詞 (noun,verb,adj).
+    #[arg(long, default_value = "名詞,動詞,形容詞")]
+    pub(super) pos: themes::terms::PartsOfSpeech,
     /// Stopword list replacing the shipped one (one word per line).
     #[arg(long)]
     pub(super) stopwords: Option<PathBuf>,
@@ -159,18 +173,29 @@ pub(super) fn themes(cli: &Cli, args: &ThemesArgs, warnings: &Warnings) -> Resul
         by,
         stopwords: args.stopwords.clone(),
         concepts: themes::terms::Concepts::new(&manifest.synonyms, !args.no_thesaurus),
-        codebook: args.codebook.clone(),
+        pos: args.pos,
+        codebook: match (&args.codebook, args.no_codebook) {
+            (Some(path), _) => themes::CodebookSource::File(path.clone()),
+            (None, true) => themes::CodebookSource::None,
+            (None, false) => themes::CodebookSource::Shipped,
+        },
+        discover: themes::discover::DiscoverOptions {
+            themes: args.themes.map(|n| n as usize),
+            min_units: args.min_freq as usize,
+            ..Default::default()
+        },
     };
+    let suggest_units = args.suggest_codebook.as_ref().map(|_| units.clone());
     let result = themes::analyze(units, &selection, &analyzer, &options)?;
-    if let Some(path) = &args.suggest_codebook {
+    if let (Some(path), Some(units)) = (&args.suggest_codebook, suggest_units) {
         let all: Vec<_> = result
             .themes
             .iter()
             .chain(&result.single_branch)
             .cloned()
             .collect();
-        std::fs::write(path, themes::codebook::suggest(&all, &result.terms))
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        let text = themes::codebook::suggest(&all, &result.terms, &units, &analyzer);
+        std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         eprintln!("starter codebook written to {}", path.display());
     }
     write_report(&result, args.format, args.out.as_deref())
@@ -234,7 +259,9 @@ pub(super) fn batch_report(cli: &Cli, out: &Path, warnings: &Warnings) -> Result
             by: By::Local,
             stopwords: None,
             concepts: concepts.clone(),
-            codebook: None,
+            pos: Default::default(),
+            codebook: themes::CodebookSource::Shipped,
+            discover: Default::default(),
         };
         let result = themes::analyze(units, &selection, &analyzer, &options)?;
         for (file, format) in [
@@ -299,6 +326,7 @@ pub(super) fn batch_report(cli: &Cli, out: &Path, warnings: &Warnings) -> Result
     let lexicon = themes::terms::Lexicon {
         stopwords: &stopwords,
         concepts: &concepts,
+        pos: Default::default(),
     };
     for pair in &docs {
         let doc = &pair.0;

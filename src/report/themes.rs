@@ -8,7 +8,7 @@ use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use crate::themes::model::{CodeStat, CodeTable, Theme, ThemeReport};
+use crate::themes::model::{CodeStat, CodeTable, Family, Quote, Theme, ThemeReport};
 
 /// Terms listed in Markdown and HTML; JSON and CSV carry them all.
 const TERM_LIMIT: usize = 50;
@@ -103,12 +103,23 @@ pub fn write_markdown(out: &mut impl Write, r: &ThemeReport) -> io::Result<()> {
     writeln!(out, "# テーマ分析：{g}をまたいで繰り返し現れる話題\n")?;
     writeln!(out, "- 対象: {}", md(&r.selection))?;
     writeln!(out, "- 集計単位: {}", md(g))?;
-    writeln!(out, "- 記述数: {} 件", r.unit_count)?;
     writeln!(
         out,
-        "- テーマ: {} 件（{g}だけの話題: {} 件）\n",
+        "- 記述数: {} 件（節: {} 件）",
+        r.unit_count, r.clause_count
+    )?;
+    writeln!(
+        out,
+        "- テーマ: {} 件（{g}だけの話題: {} 件、その他: {} 群 {} 件）",
         r.themes.len(),
-        r.single_branch.len()
+        r.single_branch.len(),
+        r.other.themes,
+        r.other.units
+    )?;
+    writeln!(out, "- テーマ数の決め方: {}", md(&r.rule))?;
+    writeln!(
+        out,
+        "- テーマは記述を節（。や・、「が、」などの区切り）に分けて探し、記述はその節が入るすべてのテーマに数える。\n"
     )?;
 
     writeln!(out, "## テーマ一覧\n")?;
@@ -134,18 +145,22 @@ pub fn write_markdown(out: &mut impl Write, r: &ThemeReport) -> io::Result<()> {
         writeln!(out)?;
         for (i, t) in r.themes.iter().enumerate() {
             writeln!(out, "### {}. {}\n", i + 1, md(&t.label))?;
+            writeln!(out, "> {}\n", md(&t.subtitle))?;
             writeln!(
                 out,
                 "- {g}数: {}（{}）",
                 t.branches.len(),
                 joined(&t.branches, md)
             )?;
-            writeln!(out, "- 件数: {}", t.size)?;
+            writeln!(out, "- 件数: {}（節: {}）", t.size, t.clauses)?;
             writeln!(out, "- 特徴語: {}", joined(&t.terms, md))?;
+            if !t.codes.is_empty() {
+                writeln!(out, "- 対応するコード: {}", md(&coverage_cell(t)))?;
+            }
             if !t.quotes.is_empty() {
                 writeln!(out, "- 代表的な記述:")?;
                 for q in &t.quotes {
-                    writeln!(out, "  - 「{}」（{}）", md(&q.text), md(&q.branch))?;
+                    writeln!(out, "  - 「{}」（{}）", md(&q.text), md(&quote_source(q)))?;
                 }
             }
             writeln!(out)?;
@@ -170,6 +185,18 @@ pub fn write_markdown(out: &mut impl Write, r: &ThemeReport) -> io::Result<()> {
             )?;
         }
         writeln!(out)?;
+    }
+
+    if r.other.themes > 0 {
+        writeln!(
+            out,
+            "その他: {} 件未満の小さな話題 {} 群（記述 {} 件）は一覧に載せていない。\n",
+            r.other.min_units, r.other.themes, r.other.units
+        )?;
+    }
+    joined_markdown(out, r)?;
+    for f in &r.families {
+        family_markdown(out, f, g)?;
     }
 
     writeln!(out, "## 特徴語\n")?;
@@ -247,7 +274,10 @@ fn codebook_markdown(out: &mut impl Write, cb: &CodeTable, g: &str) -> io::Resul
         .collect();
     let align = "---:|".repeat(cb.codes.len());
 
-    writeln!(out, "\n### {g}別の件数（コード内の割合）\n")?;
+    writeln!(
+        out,
+        "\n### {g}別の件数（行%: その{g}の記述のうちコードに当てはまる割合）\n"
+    )?;
     writeln!(out, "| {g} | 記述数 |{head}\n|---|---:|{align}")?;
     for (j, grp) in cb.groups.iter().enumerate() {
         let cells: String = cb
@@ -267,6 +297,20 @@ fn codebook_markdown(out: &mut impl Write, cb: &CodeTable, g: &str) -> io::Resul
         "| 合計 | {} |{totals}",
         cb.group_units.iter().sum::<usize>()
     )?;
+
+    writeln!(
+        out,
+        "\n### コード内の割合（コードに当てはまる記述のうちその{g}の記述の割合）\n"
+    )?;
+    writeln!(out, "| {g} |{head}\n|---|{align}")?;
+    for (j, grp) in cb.groups.iter().enumerate() {
+        let cells: String = cb
+            .codes
+            .iter()
+            .map(|c| format!(" {} |", percent(code_share(c, j))))
+            .collect();
+        writeln!(out, "| {} |{cells}", md(grp))?;
+    }
 
     writeln!(out, "\n### 調整済み残差\n")?;
     writeln!(out, "| {g} |{head}\n|---|{align}")?;
@@ -288,8 +332,115 @@ fn codebook_markdown(out: &mut impl Write, cb: &CodeTable, g: &str) -> io::Resul
     writeln!(
         out,
         "\n太字は |調整済み残差| ≥ {SIGNIFICANT}（5% 水準で有意）。"
-    )
+    )?;
+
+    writeln!(out, "\n### コードごとの該当記述\n")?;
+    for c in &cb.codes {
+        writeln!(out, "#### {}（{} 件）\n", md(&c.code), c.units)?;
+        if c.matched.is_empty() {
+            writeln!(out, "当てはまる記述はありません。\n")?;
+            continue;
+        }
+        for u in &c.matched {
+            writeln!(
+                out,
+                "- {}（{}）",
+                md(&short(&u.text, 80)),
+                md(&unit_source(&u.branch, u.question.as_deref()))
+            )?;
+        }
+        writeln!(out)?;
+    }
+    Ok(())
 }
+
+/// Where a quote comes from: its group, and its question when known.
+fn quote_source(q: &Quote) -> String {
+    unit_source(&q.branch, q.question.as_deref())
+}
+
+fn unit_source(branch: &str, question: Option<&str>) -> String {
+    match question {
+        Some(question) => format!("{branch}／{question}"),
+        None => branch.to_string(),
+    }
+}
+
+/// The codes covering a theme: 共済（5 件, 63%）、….
+fn coverage_cell(t: &Theme) -> String {
+    t.codes
+        .iter()
+        .take(3)
+        .map(|c| format!("{}（{} 件, {:.0}%）", c.code, c.units, 100.0 * c.share))
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
+/// The share of code `c`'s units that are in group `j` (コード内の割合).
+fn code_share(c: &CodeStat, j: usize) -> f64 {
+    c.code_percent.get(j).copied().unwrap_or(f64::NAN)
+}
+
+/// Themes and codes side by side: the codes covering each theme, the themes no code covers
+/// (the analyst's next codes) and the codes that found nothing.
+fn joined_markdown(out: &mut impl Write, r: &ThemeReport) -> io::Result<()> {
+    let Some(j) = &r.joined else { return Ok(()) };
+    writeln!(out, "## テーマとコードの対応\n")?;
+    writeln!(
+        out,
+        "自動で見つけたテーマと、コードブックのコードを並べる。コードの割合はテーマの記述のうちそのコードに当てはまる割合。\n"
+    )?;
+    writeln!(out, "| # | テーマ | 件数 | 対応するコード |")?;
+    writeln!(out, "|---:|---|---:|---|")?;
+    for (i, t) in r.themes.iter().enumerate() {
+        writeln!(
+            out,
+            "| {} | {} | {} | {} |",
+            i + 1,
+            md(&t.label),
+            t.size,
+            md(&coverage_cell(t))
+        )?;
+    }
+    writeln!(
+        out,
+        "\n### コードで捉えられていないテーマ（次のコードの候補）\n"
+    )?;
+    if j.uncovered.is_empty() {
+        writeln!(out, "ありません。\n")?;
+    } else {
+        for label in &j.uncovered {
+            writeln!(out, "- {}", md(label))?;
+        }
+        writeln!(out)?;
+    }
+    writeln!(out, "### 何も見つからなかったコード\n")?;
+    if j.empty_codes.is_empty() {
+        writeln!(out, "ありません。\n")
+    } else {
+        writeln!(out, "{}\n", joined(&j.empty_codes, md))
+    }
+}
+
+/// One question family: its questions, then its themes and codes by units.
+fn family_markdown(out: &mut impl Write, f: &Family, g: &str) -> io::Result<()> {
+    writeln!(out, "## 設問群：{}（{} 件）\n", md(&f.name), f.units)?;
+    writeln!(out, "- 設問: {}\n", joined(&f.questions, md))?;
+    for (title, rows) in [("テーマ", &f.themes), ("コード", &f.codes)] {
+        if rows.is_empty() {
+            continue;
+        }
+        writeln!(out, "| {title} | 件数 | {g}数 |\n|---|---:|---:|")?;
+        for c in rows.iter().take(FAMILY_ROWS) {
+            writeln!(out, "| {} | {} | {} |", md(&c.name), c.units, c.groups)?;
+        }
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+/// Rows per table in a question family's section.
+const FAMILY_ROWS: usize = 12;
 
 // ---------------------------------------------------------------- json
 
@@ -317,8 +468,9 @@ fn all_themes<'a>(r: &'a ThemeReport, g: &str) -> Vec<(String, usize, &'a Theme)
 }
 
 /// The report's tables, each with the name of its CSV file: themes.csv, theme_units.csv,
-/// theme_quotes.csv, terms.csv and, with a codebook, codebook.csv (one row per code) and
-/// codebook_cells.csv (one row per code × group). CSV and XLSX show the same tables.
+/// theme_quotes.csv, terms.csv and, with a codebook, codebook.csv (one row per code),
+/// codebook_cells.csv (one row per code × group) and codebook_units.csv (one row per code ×
+/// unit it matches). CSV and XLSX show the same tables.
 pub fn sheets(r: &ThemeReport) -> Vec<(&'static str, Sheet)> {
     let g = group_noun(r);
     let themes = all_themes(r, g);
@@ -330,10 +482,13 @@ pub fn sheets(r: &ThemeReport) -> Vec<(&'static str, Sheet)> {
             "種別".to_string(),
             "テーマ番号".into(),
             "テーマ".into(),
+            "中心的な記述".into(),
             format!("{g}数"),
             "件数".into(),
+            "節数".into(),
             g.into(),
             "特徴語".into(),
+            "対応するコード".into(),
             "代表的な記述".into(),
         ],
     );
@@ -342,13 +497,16 @@ pub fn sheets(r: &ThemeReport) -> Vec<(&'static str, Sheet)> {
             kind.into(),
             (*i).into(),
             (&t.label).into(),
+            (&t.subtitle).into(),
             t.branches.len().into(),
             t.size.into(),
+            t.clauses.into(),
             t.branches.join("、").into(),
             t.terms.join("、").into(),
+            coverage_cell(t).into(),
             t.quotes
                 .iter()
-                .map(|q| format!("{}（{}）", q.text, q.branch))
+                .map(|q| format!("{}（{}）", q.text, quote_source(q)))
                 .collect::<Vec<_>>()
                 .join("\n")
                 .into(),
@@ -387,7 +545,7 @@ pub fn sheets(r: &ThemeReport) -> Vec<(&'static str, Sheet)> {
 
     let mut sheet = Sheet::new(
         "代表的な記述",
-        ["種別", "テーマ番号", "テーマ", g, "代表的な記述"],
+        ["種別", "テーマ番号", "テーマ", g, "設問", "代表的な記述"],
     );
     for (kind, i, t) in &themes {
         for q in &t.quotes {
@@ -396,6 +554,7 @@ pub fn sheets(r: &ThemeReport) -> Vec<(&'static str, Sheet)> {
                 (*i).into(),
                 (&t.label).into(),
                 (&q.branch).into(),
+                q.question.as_deref().into(),
                 (&q.text).into(),
             ]);
         }
@@ -450,7 +609,7 @@ pub fn write_xlsx(out: &mut impl Write, r: &ThemeReport) -> io::Result<()> {
     out.write_all(&super::xlsx::workbook(&sheets)?)
 }
 
-fn codebook_sheets(cb: &CodeTable, g: &str) -> [(&'static str, Sheet); 2] {
+fn codebook_sheets(cb: &CodeTable, g: &str) -> [(&'static str, Sheet); 3] {
     let mut header: Vec<String> = [
         "コード".to_string(),
         "件数".into(),
@@ -464,6 +623,7 @@ fn codebook_sheets(cb: &CodeTable, g: &str) -> [(&'static str, Sheet); 2] {
     for grp in &cb.groups {
         header.push(format!("{grp} 件数"));
         header.push(format!("{grp} 行%"));
+        header.push(format!("{grp} コード内%"));
         header.push(format!("{grp} 調整済み残差"));
     }
     let width = header.len();
@@ -480,7 +640,12 @@ fn codebook_sheets(cb: &CodeTable, g: &str) -> [(&'static str, Sheet); 2] {
         ];
         for j in 0..cb.groups.len() {
             let (n, p, x) = cell(c, j);
-            row.extend([n.into(), Cell::num(p, 1), Cell::num(x, 2)]);
+            row.extend([
+                n.into(),
+                Cell::num(p, 1),
+                Cell::num(code_share(c, j), 1),
+                Cell::num(x, 2),
+            ]);
         }
         codes.row(row);
     }
@@ -496,6 +661,7 @@ fn codebook_sheets(cb: &CodeTable, g: &str) -> [(&'static str, Sheet); 2] {
             "件数".into(),
             format!("{g}の記述数"),
             "行%".into(),
+            "コード内%".into(),
             "調整済み残差".into(),
         ],
     );
@@ -508,11 +674,33 @@ fn codebook_sheets(cb: &CodeTable, g: &str) -> [(&'static str, Sheet); 2] {
                 n.into(),
                 cb.group_units.get(j).copied().unwrap_or(0).into(),
                 Cell::num(p, 1),
+                Cell::num(code_share(c, j), 1),
                 Cell::num(x, 2),
             ]);
         }
     }
-    [("codebook.csv", codes), ("codebook_cells.csv", cells)]
+
+    let mut units = Sheet::new(
+        "コードの記述",
+        ["コード", g, "設問", "記述", "文書", "記述番号"],
+    );
+    for c in &cb.codes {
+        for u in &c.matched {
+            units.row(vec![
+                (&c.code).into(),
+                (&u.branch).into(),
+                u.question.as_deref().into(),
+                u.text.as_ref().into(),
+                (&u.doc).into(),
+                u.seq.into(),
+            ]);
+        }
+    }
+    [
+        ("codebook.csv", codes),
+        ("codebook_cells.csv", cells),
+        ("codebook_units.csv", units),
+    ]
 }
 
 // ---------------------------------------------------------------- html
@@ -558,11 +746,17 @@ pub fn write_html(out: &mut impl Write, r: &ThemeReport) -> io::Result<()> {
         out,
         "<h1>テーマ分析：{g}をまたいで繰り返し現れる話題</h1>\n<table class=\"kv\">\
 <tr><th>対象</th><td>{}</td></tr><tr><th>集計単位</th><td>{g}</td></tr>\
-<tr><th>記述数</th><td>{} 件</td></tr><tr><th>テーマ</th><td>{} 件（{g}だけの話題: {} 件）</td></tr></table>",
+<tr><th>記述数</th><td>{} 件（節: {} 件）</td></tr><tr><th>テーマ</th><td>{} 件（{g}だけの話題: {} 件、その他: {} 群 {} 件）</td></tr>\
+<tr><th>テーマ数</th><td>{}</td></tr></table>\
+<p class=\"note\">テーマは記述を節（。や・、「が、」などの区切り）に分けて探し、記述はその節が入るすべてのテーマに数える。</p>",
         html(&r.selection),
         r.unit_count,
+        r.clause_count,
         r.themes.len(),
-        r.single_branch.len()
+        r.single_branch.len(),
+        r.other.themes,
+        r.other.units,
+        html(&r.rule)
     )?;
 
     writeln!(out, "<h2>テーマ一覧</h2>")?;
@@ -575,20 +769,34 @@ pub fn write_html(out: &mut impl Write, r: &ThemeReport) -> io::Result<()> {
         bar_chart(out, &r.themes, &g)?;
         writeln!(
             out,
-            "<table class=\"wide\"><thead><tr><th>#</th><th>テーマ</th><th>{g}数</th><th>件数</th><th>特徴語</th></tr></thead><tbody>"
+            "<table class=\"wide\"><thead><tr><th>#</th><th>テーマ</th><th>{g}数</th><th>件数</th><th>対応するコード</th></tr></thead><tbody>"
         )?;
         for (i, t) in r.themes.iter().enumerate() {
             writeln!(
                 out,
-                "<tr><td class=\"n\">{n}</td><td><a href=\"#theme-{n}\">{}</a></td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
+                "<tr><td class=\"n\">{n}</td><td><a href=\"#theme-{n}\">{}</a><br><span class=\"note\">{}</span></td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
                 html(&t.label),
+                html(&short(&t.subtitle, 60)),
                 t.branches.len(),
                 t.size,
-                joined(&t.terms, html),
+                html(&coverage_cell(t)),
                 n = i + 1
             )?;
         }
         writeln!(out, "</tbody></table>")?;
+    }
+    if let Some(j) = &r.joined {
+        writeln!(
+            out,
+            "<h2>テーマとコードの対応</h2><p class=\"note\">テーマ一覧の「対応するコード」は、テーマの記述のうちそのコードに当てはまる件数と割合。</p>\
+<h3>コードで捉えられていないテーマ（次のコードの候補）</h3><p>{}</p>\
+<h3>何も見つからなかったコード</h3><p>{}</p>",
+            none_if_empty(&j.uncovered),
+            none_if_empty(&j.empty_codes)
+        )?;
+    }
+    for f in &r.families {
+        family_html(out, f, &g)?;
     }
 
     if let Some(cb) = &r.codebook {
@@ -641,19 +849,24 @@ fn theme_html(out: &mut impl Write, n: usize, t: &Theme, g: &str) -> io::Result<
         out,
         "<section class=\"theme\" id=\"theme-{n}\"><h3>{n}. {}</h3><table class=\"kv wide\">\
 <tr><th>特徴語</th><td>{}</td></tr><tr><th>{g}数</th><td>{}</td></tr>\
-<tr><th>{g}</th><td>{}</td></tr><tr><th>件数</th><td>{}</td></tr><tr><th>代表的な記述</th><td>",
+<tr><th>{g}</th><td>{}</td></tr><tr><th>件数</th><td>{}（節: {}）</td></tr>\
+<tr><th>対応するコード</th><td>{}</td></tr><tr><th>代表的な記述</th><td>",
         html(&t.label),
         joined(&t.terms, html),
         t.branches.len(),
         joined(&t.branches, html),
-        t.size
+        t.size,
+        t.clauses,
+        html(&coverage_cell(t))
     )?;
-    for q in &t.quotes {
+    for q in std::iter::once((t.subtitle.as_str(), String::from("中心的な記述")))
+        .chain(t.quotes.iter().map(|q| (q.text.as_str(), quote_source(q))))
+    {
         writeln!(
             out,
             "<blockquote>{}<cite>— {}</cite></blockquote>",
-            html(&q.text),
-            html(&q.branch)
+            html(q.0),
+            html(&q.1)
         )?;
     }
     writeln!(
@@ -864,6 +1077,45 @@ fn heat_map(out: &mut impl Write, cb: &CodeTable, g: &str) -> io::Result<()> {
     )
 }
 
+/// A list for a sentence, or ありません.
+fn none_if_empty(items: &[String]) -> String {
+    if items.is_empty() {
+        "ありません。".into()
+    } else {
+        joined(items, html)
+    }
+}
+
+fn family_html(out: &mut impl Write, f: &Family, g: &str) -> io::Result<()> {
+    writeln!(
+        out,
+        "<h2>設問群：{}（{} 件）</h2><p class=\"note\">設問: {}</p>",
+        html(&f.name),
+        f.units,
+        joined(&f.questions, html)
+    )?;
+    for (title, rows) in [("テーマ", &f.themes), ("コード", &f.codes)] {
+        if rows.is_empty() {
+            continue;
+        }
+        writeln!(
+            out,
+            "<table><thead><tr><th>{title}</th><th>件数</th><th>{g}数</th></tr></thead><tbody>"
+        )?;
+        for c in rows.iter().take(FAMILY_ROWS) {
+            writeln!(
+                out,
+                "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                html(&c.name),
+                c.units,
+                c.groups
+            )?;
+        }
+        writeln!(out, "</tbody></table>")?;
+    }
+    Ok(())
+}
+
 fn codebook_html(out: &mut impl Write, cb: &CodeTable, g: &str) -> io::Result<()> {
     writeln!(out, "<h2>コード × {g}</h2>")?;
     if cb.codes.is_empty() || cb.groups.is_empty() {
@@ -875,7 +1127,7 @@ fn codebook_html(out: &mut impl Write, cb: &CodeTable, g: &str) -> io::Result<()
     code_stats_table(cb, g).write_html(out)?;
     writeln!(
         out,
-        "<h3>{g}別の件数（コード内の割合）</h3><div class=\"scroll\"><table class=\"xtab\"><thead><tr><th>{g}</th><th>記述数</th>"
+        "<h3>{g}別の件数（行%: その{g}の記述のうちコードに当てはまる割合。下段はコード内の割合）</h3><div class=\"scroll\"><table class=\"xtab\"><thead><tr><th>{g}</th><th>記述数</th>"
     )?;
     for c in &cb.codes {
         write!(out, "<th>{}</th>", html(&c.code))?;
@@ -892,8 +1144,9 @@ fn codebook_html(out: &mut impl Write, cb: &CodeTable, g: &str) -> io::Result<()
             let (n, p, _) = cell(c, j);
             write!(
                 out,
-                "<td class=\"n\">{n}<br><span class=\"note\">{}</span></td>",
-                percent(p)
+                "<td class=\"n\">{n}（{}）<br><span class=\"note\">コード内 {}</span></td>",
+                percent(p),
+                percent(code_share(c, j))
             )?;
         }
         writeln!(out, "</tr>")?;
@@ -906,13 +1159,35 @@ fn codebook_html(out: &mut impl Write, cb: &CodeTable, g: &str) -> io::Result<()
     for c in &cb.codes {
         write!(out, "<th class=\"n\">{}</th>", c.units)?;
     }
-    writeln!(out, "</tr></tbody></table></div>")
+    writeln!(out, "</tr></tbody></table></div>")?;
+    writeln!(out, "<h3>コードごとの該当記述</h3>")?;
+    for c in &cb.codes {
+        writeln!(
+            out,
+            "<details><summary>{}（{} 件）</summary><table class=\"wide\"><thead><tr><th>{g}</th><th>設問</th><th>記述</th></tr></thead><tbody>",
+            html(&c.code),
+            c.units
+        )?;
+        for u in &c.matched {
+            writeln!(
+                out,
+                "<tr><td>{}</td><td>{}</td><td class=\"text\">{}</td></tr>",
+                html(&u.branch),
+                html(u.question.as_deref().unwrap_or("")),
+                html(&u.text)
+            )?;
+        }
+        writeln!(out, "</tbody></table></details>")?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::themes::model::{CodeStat, Quote, TermStat, ThemeUnit};
+    use crate::themes::model::{
+        CodeStat, Coverage, FamilyCount, Joined, Other, Quote, TermStat, ThemeUnit,
+    };
 
     const SCRIPT: &str = "<script>alert(1)</script>";
 
@@ -936,16 +1211,28 @@ mod tests {
             .take(2)
             .map(|u| Quote {
                 branch: u.branch.clone(),
+                question: u.question.clone(),
                 text: u.text.to_string(),
             })
             .collect();
         Theme {
             label: label.into(),
+            subtitle: units
+                .first()
+                .map(|u| u.text.to_string())
+                .unwrap_or_default(),
             terms: terms.iter().map(|t| t.to_string()).collect(),
             size: units.len(),
+            clauses: units.len() + 1,
             branches,
+            unit_ids: (0..units.len()).collect(),
             units,
             quotes,
+            codes: vec![Coverage {
+                code: "共済".into(),
+                units: 1,
+                share: 0.5,
+            }],
         }
     }
 
@@ -1013,11 +1300,19 @@ mod tests {
         .iter()
         .map(|g| g.to_string())
         .collect();
+        let matched = themes[1].units.clone();
         let code = |name: &str, counts: Vec<usize>, residuals: Vec<f64>, fisher_p| CodeStat {
             code: name.into(),
             units: counts.iter().sum(),
+            matched: matched.clone(),
+            unit_ids: vec![0, 1],
             groups: counts.iter().filter(|&&n| n > 0).count(),
             row_percent: counts
+                .iter()
+                .zip([2, 1, 2, 2])
+                .map(|(&n, g)| 100.0 * n as f64 / g as f64)
+                .collect(),
+            code_percent: counts
                 .iter()
                 .map(|&n| 100.0 * n as f64 / counts.iter().sum::<usize>() as f64)
                 .collect(),
@@ -1032,9 +1327,31 @@ mod tests {
             selection: "種別: survey、組織: 自治労".into(),
             by: "単組".into(),
             unit_count: 7,
+            clause_count: 9,
+            rule: "約 6 節に 1 テーマ".into(),
             terms,
             themes,
             single_branch,
+            other: Other {
+                min_units: 3,
+                themes: 2,
+                units: 3,
+            },
+            joined: codebook.then(|| Joined {
+                uncovered: vec!["「新採・説明会・加入」".into()],
+                empty_codes: vec!["<b>処遇</b>".into()],
+            }),
+            families: vec![Family {
+                name: "取り組み・工夫".into(),
+                questions: vec!["未加入者対策の主な取り組み".into()],
+                units: 6,
+                themes: vec![FamilyCount {
+                    name: "「共済・学習会」".into(),
+                    units: 2,
+                    groups: 2,
+                }],
+                codes: Vec::new(),
+            }],
             codebook: codebook.then(|| CodeTable {
                 groups,
                 group_units: vec![2, 1, 2, 2],
@@ -1091,7 +1408,28 @@ mod tests {
         assert!(md.contains("- 単組数: 4（"));
         assert!(md.contains("### 2. 共済・学習会"));
         assert!(md.contains("- 単組数: 2（"));
-        assert!(md.contains("「新採説明会で加入を呼びかけた。」（自治労唐津市職労）"));
+        assert!(md.contains(
+            "「新採説明会で加入を呼びかけた。」（自治労唐津市職労／未加入者対策の主な取り組み）"
+        ));
+        // The join of themes and codes, the question families, 行% and each code's units.
+        for text in [
+            "## テーマとコードの対応",
+            "### コードで捉えられていないテーマ（次のコードの候補）",
+            "- 「新採・説明会・加入」",
+            "### 何も見つからなかったコード",
+            "## 設問群：取り組み・工夫（6 件）",
+            "| 「共済・学習会」 | 2 | 2 |",
+            "- 対応するコード: 共済（1 件, 50%）",
+            "行%: その単組の記述のうちコードに当てはまる割合",
+            "### コード内の割合",
+            "#### 共済（2 件）",
+            "- 共済の学習会を年2回開く。（盛岡市職員労働組合／未加入者対策の主な取り組み）",
+            "その他: 3 件未満の小さな話題 2 群（記述 3 件）",
+        ] {
+            assert!(md.contains(text), "missing {text:?} in\n{md}");
+        }
+        // 行% of 共済 in 唐津 (1 of its 2 units) and within the code (1 of 2).
+        assert!(md.contains(" 1（50.0%） |"), "{md}");
         assert!(md.contains("**+2.50**"));
         assert!(md.contains("会計年度任用職員"));
         assert!(md.contains("&lt;script&gt;") && !md.contains("<script"));
@@ -1122,6 +1460,10 @@ mod tests {
             assert!(page.contains(text), "missing {text}");
         }
         assert!(page.contains("id=\"theme-2\""));
+        assert!(page.contains("<details><summary>共済（2 件）</summary>"));
+        assert!(page.contains("設問群：取り組み・工夫"));
+        assert!(page.contains("<h2>テーマとコードの対応</h2>"));
+        assert!(page.contains("コードで捉えられていないテーマ"));
         // Without a codebook there is no heat map.
         let page = render(write_html, &report(false));
         assert_eq!(page.matches("<svg").count(), 1);
@@ -1178,7 +1520,8 @@ mod tests {
                 "theme_quotes.csv",
                 "terms.csv",
                 "codebook.csv",
-                "codebook_cells.csv"
+                "codebook_cells.csv",
+                "codebook_units.csv"
             ]
         );
         let mut rows = std::collections::HashMap::new();
@@ -1210,7 +1553,9 @@ mod tests {
         );
         let (header, codes) = &rows["codebook.csv"];
         assert!(header.iter().any(|h| h == "自治労唐津市職労 調整済み残差"));
+        assert!(header.iter().any(|h| h == "自治労唐津市職労 コード内%"));
         assert_eq!(&codes[1][0], "共済");
+        assert_eq!(rows["codebook_units.csv"].1.len(), 6);
         assert_eq!(&codes[1][6], "0.0200", "p-values to four decimals");
         assert_eq!((&codes[3][0], &codes[3][1]), ("コード無し", "2"));
         assert_eq!(rows["codebook_cells.csv"].1.len(), 12);

@@ -1,27 +1,32 @@
-//! Theme discovery: communities of a term co-occurrence graph, then the units that use them.
+//! Theme discovery: communities of a term co-occurrence graph over clauses, then the answers
+//! whose clauses use them.
 //!
 //! Why a term graph rather than clustering units: one survey answer often says several
 //! things (a 単組's 悩み can be about the competing union *and* about young staff refusing),
 //! so a unit must be able to belong to several themes, which a partition of units cannot
 //! express; and the graph has one node per recurring term, so its cost grows with the
-//! vocabulary, not with the square of the number of units. Edges join terms that share at
-//! least `min_cooccurrence` units, weighted by Jaccard over units; communities come from
-//! Louvain (modularity with a resolution parameter) visiting nodes in a seeded, fixed order,
-//! so the result is deterministic. A unit joins every community of which it uses two terms,
-//! or one that is at least half of its terms: a short answer (支部役員の減少) names its concern
-//! once. A community used by more than 15 % of the units (one held the joint briefing
-//! sessions, 青年部 welcome parties and new-hire training together: 46 units, 18 of 19 単組)
-//! is split by Louvain at resolution 1.0 on its own subgraph until none is; a higher
-//! sub-resolution shattered 共済 into 3-unit crumbs.
+//! vocabulary, not with the square of the number of units. Terms are counted per clause (see
+//! [`crate::themes::clauses`]): a clause makes one point, so the terms it shares say the same
+//! thing, and an answer belongs to every theme one of its clauses falls in. Edges join terms
+//! that share at least `min_cooccurrence` clauses, weighted by Jaccard over clauses;
+//! communities come from Louvain (modularity with a resolution parameter) visiting nodes in a
+//! seeded, fixed order, so the result is deterministic. A clause joins every community of
+//! which it uses two terms, or one that is at least half of its terms (else the one it uses
+//! most). A community used by more than 5 % of the clauses is split by Louvain at resolution
+//! 1.0 on its own subgraph until none is: a theme holding a sixth of a survey is a topic
+//! (説明会, 情報), not a concern. Measured against 29 hand-read themes of the bundled survey
+//! (benches/themes_quality.rs, unit-level F1 of the best-matching theme): 0.40 with a 15 %
+//! cap, 0.41 at 8 %, 0.47 at 5 %, 0.47 at 3 %; nouns only 0.45; the theme count asked for
+//! (20–70) moves it by ±0.03.
 //!
-//! Measured on the bundled survey (9 hand-read themes, each to be matched by a distinct theme
-//! of ≤ 15 % of the units): Jaccard with resolution 3.0 recovers 8, and does so at 2.25 and
-//! from 2.75 to 3.5 since synonyms count as one term (2.75 to 3.25 before, when the competing
-//! union's theme was matched only by the vague 「組合員・職場・活動」); PMI, NPMI or cosine
-//! weights recover 7 at best and lose the know-how theme, whose words (未加入, 声, 難しい) are
-//! common; raising the terms per unit from 24 to 40 loses 2. Not tuned away: consensus
-//! clustering over seeds and resolutions, best-of-10-seeds modularity and co-occurrences
-//! weighted by answer length each recovered 7–8 of 9, never the officers' theme (see the test).
+//! The number of themes is stated, not left to a criterion: about one community per
+//! [`CLAUSES_PER_THEME`] clauses (between [`MIN_THEMES`] and [`MAX_THEMES`]), or `--themes N`;
+//! the resolution is found by bisection to give that many communities. Communities whose
+//! answers are fewer than `min_theme_units` are folded into その他 (counted, not listed), and
+//! with `--themes N` so are the smallest beyond N (separate components of the graph each make
+//! one, whatever the resolution).
+//! Silhouette-like criteria were not used: on a survey of this size they only ever ask for
+//! more, smaller themes (see BENCHMARKS.md for the measured F1 against hand-read themes).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -29,27 +34,41 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use rayon::prelude::*;
 
-use crate::themes::model::{Quote, TermStat, Theme, ThemeUnit};
+use crate::themes::model::{Other, Quote, TermStat, Theme, ThemeUnit};
 use crate::themes::terms::Terms;
+
+/// One theme per this many clauses, by default: on the bundled survey (185 answers, about
+/// 470 clauses) that asks for ~80 communities, of which those under three answers fold
+/// into その他.
+pub const CLAUSES_PER_THEME: usize = 6;
+pub const MIN_THEMES: usize = 4;
+/// A report of more themes is not read; a corpus of a million answers still gets this many.
+pub const MAX_THEMES: usize = 80;
+
+/// Communities of fewer answers fold into その他.
+pub const DEFAULT_MIN_THEME_UNITS: usize = 3;
 
 /// Tuning of [`discover`]; the defaults were measured on the bundled 自治労 survey.
 #[derive(Debug, Clone)]
 pub struct DiscoverOptions {
     /// Seeds the order in which Louvain visits terms.
     pub seed: u64,
-    /// Louvain resolution: higher gives more, smaller themes.
-    pub resolution: f64,
-    /// A term joins the graph only if it occurs in at least this many units …
+    /// Number of communities asked for; None: one per [`CLAUSES_PER_THEME`] clauses.
+    pub themes: Option<usize>,
+    /// A term joins the graph only if it occurs in at least this many clauses (`--min-freq`) …
     pub min_units: usize,
     /// … and in at most this share of them (組合 or 加入 everywhere say nothing specific).
     pub max_unit_share: f64,
-    /// Two terms are linked only if they share at least this many units.
+    /// Two terms are linked only if they share at least this many clauses.
     pub min_cooccurrence: usize,
-    /// Only a unit's best-scored terms count for co-occurrence, bounding the pairs per unit.
+    /// Only a clause's best-scored terms count for co-occurrence, bounding the pairs per clause.
     pub max_terms_per_unit: usize,
-    /// A community used by more than this share of the units is split by Louvain on its own
+    /// A community used by more than this share of the clauses is split by Louvain on its own
     /// subgraph, again until none is (unless it no longer splits).
     pub max_theme_share: f64,
+    /// A community of fewer answers than this is folded into その他 (on selections of 60
+    /// answers or more; below, only those of one answer).
+    pub min_theme_units: usize,
     /// Terms listed per theme, and quotes per theme.
     pub theme_terms: usize,
     pub quotes: usize,
@@ -59,28 +78,53 @@ impl Default for DiscoverOptions {
     fn default() -> Self {
         Self {
             seed: 0,
-            resolution: 3.0,
+            themes: None,
             min_units: 2,
             max_unit_share: 0.2,
             min_cooccurrence: 2,
             max_terms_per_unit: 24,
-            max_theme_share: 0.15,
+            max_theme_share: 0.05,
+            min_theme_units: DEFAULT_MIN_THEME_UNITS,
             theme_terms: 8,
             quotes: 3,
         }
     }
 }
 
-/// Discovers themes; returns (themes in two or more branches ranked by branch count then size,
-/// single-branch themes ranked by size).
+impl DiscoverOptions {
+    /// The number of communities asked for over `clauses` clauses.
+    pub fn target(&self, clauses: usize) -> usize {
+        self.themes
+            .unwrap_or_else(|| (clauses / CLAUSES_PER_THEME).clamp(MIN_THEMES, MAX_THEMES))
+            .max(1)
+    }
+}
+
+/// What [`discover`] found.
+#[derive(Debug, Clone, Default)]
+pub struct Discovery {
+    /// Themes in two or more branches, ranked by branch count then size.
+    pub themes: Vec<Theme>,
+    /// Single-branch themes, ranked by size.
+    pub single_branch: Vec<Theme>,
+    pub other: Other,
+    /// Communities asked for, and found (before folding).
+    pub target: usize,
+    pub communities: usize,
+}
+
+/// Discovers themes over `clauses` (whose terms are `terms`), `parent[i]` being the index in
+/// `units` of clause i's answer.
 pub fn discover(
     units: &[ThemeUnit],
+    clauses: &[ThemeUnit],
+    parent: &[usize],
     terms: &Terms,
     options: &DiscoverOptions,
-) -> (Vec<Theme>, Vec<Theme>) {
-    let n = units.len().min(terms.unit_terms.len());
+) -> Discovery {
+    let n = clauses.len().min(terms.unit_terms.len()).min(parent.len());
     if n == 0 {
-        return (Vec::new(), Vec::new());
+        return Discovery::default();
     }
     let max_units = ((n as f64 * options.max_unit_share).ceil() as usize).max(options.min_units);
     // Graph vocabulary: node index per term id.
@@ -98,32 +142,123 @@ pub fn discover(
     };
 
     let graph = cooccurrence_graph(unit_nodes, term_of.len(), options);
-    let mut community = louvain(&graph, options.resolution, options.seed);
-    let max_theme_units = (n as f64 * options.max_theme_share) as usize;
-    split_large(&graph, &mut community, unit_nodes, max_theme_units, options);
+    let target = options.target(n);
+    let community = communities(&graph, unit_nodes, n, target, options);
 
     let mut members: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     for (node, &c) in community.iter().enumerate() {
         members.entry(c).or_default().push(node);
     }
-    let mut themes: Vec<Theme> = members
-        .values()
-        .filter_map(|nodes| {
-            build_theme(
-                units, terms, unit_nodes, &community, nodes, &term_of, options,
-            )
+    let context = Context {
+        units,
+        clauses,
+        parent: &parent[..n],
+        terms,
+        unit_nodes,
+        community: &community,
+        term_of: &term_of,
+        themes: members.values().filter(|m| m.len() >= 2).count().max(1),
+        options,
+    };
+    // The clauses of each community, ascending.
+    let mut clauses_of: HashMap<usize, Vec<usize>> = HashMap::default();
+    let (mut seen, mut joined) = (Vec::new(), Vec::new());
+    for u in 0..n {
+        seen.clear();
+        seen.extend(unit_nodes.of(u).map(|t| community[t]));
+        seen.sort_unstable();
+        clause_communities(&seen, &mut joined);
+        for &c in &joined {
+            clauses_of.entry(c).or_default().push(u);
+        }
+    }
+    let built: Vec<Theme> = members
+        .iter()
+        .filter_map(|(&c, nodes)| {
+            let clauses = clauses_of.get(&c).map_or(&[][..], Vec::as_slice);
+            context.build_theme(nodes, clauses)
         })
         .collect();
-    themes.sort_by(|a, b| {
+    let communities = built.len();
+    // A small selection (a --query) has only small themes: fold none that recur at all.
+    let min_size = options.min_theme_units.min(units.len() / 20).max(2);
+    let (mut kept, mut small): (Vec<Theme>, Vec<Theme>) =
+        built.into_iter().partition(|t| t.size >= min_size);
+    // Never more themes than `--themes N` asks for: the graph's separate components each
+    // make at least one, so past the resolution's reach the smallest fold into その他 too.
+    // (Left alone by default: on a small selection they are the themes.)
+    if options.themes.is_some() && kept.len() > target {
+        kept.sort_by(|a, b| b.size.cmp(&a.size).then_with(|| a.label.cmp(&b.label)));
+        small.extend(kept.drain(target..));
+    }
+    let other = Other {
+        min_units: min_size,
+        themes: small.len(),
+        units: small
+            .iter()
+            .flat_map(|t| t.units.iter().map(|u| (u.doc.as_str(), u.seq)))
+            .collect::<HashSet<_>>()
+            .len(),
+    };
+    kept.sort_by(|a, b| {
         b.branches
             .len()
             .cmp(&a.branches.len())
             .then(b.size.cmp(&a.size))
             .then_with(|| a.label.cmp(&b.label))
     });
-    themes.into_iter().partition(|t| t.branches.len() >= 2)
+    let (themes, single_branch) = kept.into_iter().partition(|t| t.branches.len() >= 2);
+    Discovery {
+        themes,
+        single_branch,
+        other,
+        target,
+        communities,
+    }
 }
 
+/// Louvain communities (split where too large) at the resolution whose number of
+/// communities of two or more terms comes closest to `target`: a bisection over the
+/// resolution on a log scale, the community count rising with it.
+fn communities(
+    graph: &Graph,
+    unit_nodes: UnitNodes,
+    n: usize,
+    target: usize,
+    options: &DiscoverOptions,
+) -> Vec<usize> {
+    // Asked for few themes (`--themes 8`), a theme may hold more: two themes' worth.
+    let share = options.max_theme_share.max(2.0 / target as f64);
+    let max_theme_units = (n as f64 * share) as usize;
+    let run = |resolution: f64| {
+        let mut community = louvain(graph, resolution, options.seed);
+        split_large(graph, &mut community, unit_nodes, max_theme_units, options);
+        let mut size: HashMap<usize, usize> = HashMap::default();
+        for &c in &community {
+            *size.entry(c).or_default() += 1;
+        }
+        let count = size.values().filter(|&&s| s >= 2).count();
+        (count, community)
+    };
+    let (mut lo, mut hi) = (0.25f64.ln(), 64f64.ln());
+    let mut best = run(3.0);
+    for _ in 0..12 {
+        if best.0 == target {
+            break;
+        }
+        let mid = (lo + hi) / 2.0;
+        let tried = run(mid.exp());
+        if tried.0 < target {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+        if tried.0.abs_diff(target) < best.0.abs_diff(target) {
+            best = tried;
+        }
+    }
+    best.1
+}
 /// The graph nodes of each unit, read through its term ids rather than stored: a table of
 /// them for every unit would grow with the corpus.
 #[derive(Clone, Copy)]
@@ -246,25 +381,45 @@ fn joins(used: usize, all: usize) -> bool {
     used >= 2 || used >= 1 && 2 * used >= all
 }
 
-/// Per community, the units that [`joins`] it.
+/// The communities a clause belongs to, given the communities of its graph terms (sorted):
+/// those it [`joins`], or else the one it uses most (the first of a tie), so that a clause
+/// naming its point once among other words is not lost.
+fn clause_communities(seen: &[usize], out: &mut Vec<usize>) {
+    out.clear();
+    let mut best: Option<(usize, usize)> = None;
+    for run in seen.chunk_by(|a, b| a == b) {
+        if joins(run.len(), seen.len()) {
+            out.push(run[0]);
+        }
+        if best.is_none_or(|(n, _)| run.len() > n) {
+            best = Some((run.len(), run[0]));
+        }
+    }
+    if out.is_empty()
+        && let Some((_, c)) = best
+    {
+        out.push(c);
+    }
+}
+
+/// Per community, the units that belong to it ([`clause_communities`]).
 fn community_units(unit_nodes: UnitNodes, community: &[usize], count: usize) -> Vec<usize> {
     (0..unit_nodes.len())
         .into_par_iter()
         .fold(
-            || (vec![0usize; count], Vec::new()),
-            |(mut sizes, mut seen): (Vec<usize>, Vec<usize>), u| {
+            || (vec![0usize; count], Vec::new(), Vec::new()),
+            |(mut sizes, mut seen, mut joined): (Vec<usize>, Vec<usize>, Vec<usize>), u| {
                 seen.clear();
                 seen.extend(unit_nodes.of(u).map(|t| community[t]));
                 seen.sort_unstable();
-                for run in seen.chunk_by(|a, b| a == b) {
-                    if joins(run.len(), seen.len()) {
-                        sizes[run[0]] += 1;
-                    }
+                clause_communities(&seen, &mut joined);
+                for &c in &joined {
+                    sizes[c] += 1;
                 }
-                (sizes, seen)
+                (sizes, seen, joined)
             },
         )
-        .map(|(sizes, _)| sizes)
+        .map(|(sizes, _, _)| sizes)
         .reduce(
             || vec![0; count],
             |mut a, b| {
@@ -377,70 +532,162 @@ fn shuffled(n: usize, seed: u64) -> Vec<usize> {
     order
 }
 
-fn build_theme(
-    units: &[ThemeUnit],
-    terms: &Terms,
-    unit_nodes: UnitNodes,
-    community: &[usize],
-    nodes: &[usize],
-    term_of: &[u32],
-    options: &DiscoverOptions,
-) -> Option<Theme> {
-    // A lone term is a word, not a theme.
-    if nodes.len() < 2 {
-        return None;
-    }
-    let c = community[nodes[0]];
-    let members: Vec<usize> = (0..unit_nodes.len())
-        .filter(|&u| {
-            let used = unit_nodes.of(u).filter(|&t| community[t] == c).count();
-            joins(used, unit_nodes.of(u).count())
-        })
-        .collect();
-    if members.len() < 2 {
-        return None;
-    }
-    // Distinctive: used by many of the theme's units, rare elsewhere.
-    let n = unit_nodes.len() as f64;
-    let mut in_theme = vec![0usize; nodes.len()];
-    for &u in &members {
-        for (k, &t) in nodes.iter().enumerate() {
-            if unit_nodes.unit_terms[u].binary_search(&term_of[t]).is_ok() {
-                in_theme[k] += 1;
+/// What building a theme from a community needs.
+struct Context<'a> {
+    units: &'a [ThemeUnit],
+    clauses: &'a [ThemeUnit],
+    parent: &'a [usize],
+    terms: &'a Terms,
+    unit_nodes: UnitNodes<'a>,
+    community: &'a [usize],
+    term_of: &'a [u32],
+    /// Communities of two or more terms, for c-TF-IDF's average class size.
+    themes: usize,
+    options: &'a DiscoverOptions,
+}
+
+impl Context<'_> {
+    fn build_theme(&self, nodes: &[usize], members: &[usize]) -> Option<Theme> {
+        // A lone term is a word, not a theme.
+        if nodes.len() < 2 {
+            return None;
+        }
+        let c = self.community[nodes[0]];
+        let answers: Vec<usize> = members
+            .iter()
+            .map(|&u| self.parent[u])
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        if answers.len() < 2 {
+            return None;
+        }
+        // c-TF-IDF (BERTopic's class-based TF-IDF, over clauses): a term's frequency in the
+        // theme × log(1 + average clauses per theme / the term's clauses overall).
+        let average = self.unit_nodes.len() as f64 / self.themes as f64;
+        let mut in_theme = vec![0usize; nodes.len()];
+        for &u in members {
+            for (k, &t) in nodes.iter().enumerate() {
+                if self.unit_nodes.unit_terms[u]
+                    .binary_search(&self.term_of[t])
+                    .is_ok()
+                {
+                    in_theme[k] += 1;
+                }
             }
         }
-    }
-    let mut ranked: Vec<(f64, usize)> = nodes
-        .iter()
-        .zip(&in_theme)
-        .map(|(&t, &k)| {
-            let df = terms.stats[term_of[t] as usize].units as f64;
-            (k as f64 * (n / df).ln().max(0.1), t)
+        let weight: HashMap<usize, f64> = nodes
+            .iter()
+            .zip(&in_theme)
+            .map(|(&t, &k)| {
+                let df = self.stat(t).units as f64;
+                (t, k as f64 * (1.0 + average / df).ln())
+            })
+            .collect();
+        let mut ranked: Vec<(f64, usize)> = nodes.iter().map(|&t| (weight[&t], t)).collect();
+        ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        let ranked: Vec<&TermStat> = ranked.iter().map(|&(_, t)| self.stat(t)).collect();
+        let top: Vec<String> = ranked
+            .iter()
+            .take(self.options.theme_terms)
+            .map(|s| s.term.clone())
+            .collect();
+        let nameable: Vec<&TermStat> = ranked
+            .iter()
+            .copied()
+            .filter(|s| is_label_term(s))
+            .collect();
+        let label = if nameable.is_empty() {
+            label_terms(&ranked)
+        } else {
+            label_terms(&nameable)
+        };
+
+        // The most central clauses: the most theme weight per (square root of) term used.
+        let mut central: Vec<(f64, usize)> = members
+            .iter()
+            .map(|&u| {
+                let (mut sum, mut all) = (0.0, 0usize);
+                for t in self.unit_nodes.of(u) {
+                    all += 1;
+                    if self.community[t] == c {
+                        sum += weight[&t];
+                    }
+                }
+                // A clause cut after a conjunction (…ものの、) reads as half a sentence.
+                let cut = self.clauses[u].text.ends_with(['、', ',']);
+                let weight = if cut { 0.7 } else { 1.0 };
+                (weight * sum / (all.max(1) as f64).sqrt(), u)
+            })
+            .collect();
+        central.sort_by(|a, b| {
+            b.0.total_cmp(&a.0)
+                .then_with(|| {
+                    let len = |u: usize| self.clauses[u].text.chars().count();
+                    len(a.1).cmp(&len(b.1))
+                })
+                .then(a.1.cmp(&b.1))
+        });
+        let subtitle = central
+            .first()
+            .map(|&(_, u)| self.clauses[u].text.to_string())
+            .unwrap_or_default();
+        let quotes = self.quotes(&central, &subtitle);
+        let branches: Vec<String> = answers
+            .iter()
+            .map(|&u| self.units[u].branch.clone())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        Some(Theme {
+            label: format!("「{}」", label.join("・")),
+            subtitle,
+            terms: top,
+            size: answers.len(),
+            clauses: members.len(),
+            branches,
+            units: answers.iter().map(|&u| self.units[u].clone()).collect(),
+            unit_ids: answers,
+            quotes,
+            codes: Vec::new(),
         })
-        .collect();
-    ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-    let top_stats: Vec<&TermStat> = ranked
-        .iter()
-        .take(options.theme_terms)
-        .map(|&(_, t)| &terms.stats[term_of[t] as usize])
-        .collect();
-    let top: Vec<String> = top_stats.iter().map(|s| s.term.clone()).collect();
-    let label = label_terms(&top_stats).join("・");
-    let branches: Vec<String> = members
-        .iter()
-        .map(|&u| units[u].branch.clone())
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let quotes = quotes(units, &members, &top_stats, options.quotes);
-    Some(Theme {
-        label: format!("「{label}」"),
-        terms: top,
-        size: members.len(),
-        branches,
-        units: members.iter().map(|&u| units[u].clone()).collect(),
-        quotes,
-    })
+    }
+
+    fn stat(&self, node: usize) -> &TermStat {
+        &self.terms.stats[self.term_of[node] as usize]
+    }
+
+    /// The most central clauses other than the subtitle, one per branch first.
+    fn quotes(&self, central: &[(f64, usize)], subtitle: &str) -> Vec<Quote> {
+        let mut chosen: Vec<Quote> = Vec::new();
+        for pass in 0..2 {
+            for &(_, u) in central {
+                if chosen.len() >= self.options.quotes {
+                    return chosen;
+                }
+                let clause = &self.clauses[u];
+                let branch_quoted = chosen.iter().any(|q| q.branch == clause.branch);
+                if (pass == 0 && branch_quoted)
+                    || &*clause.text == subtitle
+                    || chosen.iter().any(|q| *q.text == *clause.text)
+                {
+                    continue;
+                }
+                chosen.push(Quote {
+                    branch: clause.branch.clone(),
+                    question: clause.question.clone(),
+                    text: clause.text.to_string(),
+                });
+            }
+        }
+        chosen
+    }
+}
+
+/// Whether a term can name a theme: a noun or compound (verbs and adjectives have no parts)
+/// of two or more characters. One character (人, 勧) is a fragment, not a concern.
+pub fn is_label_term(t: &TermStat) -> bool {
+    !t.parts.is_empty() && t.term.chars().count() >= 2
 }
 
 /// Up to three of the top terms for the label, none part of another: a compound takes the
@@ -474,54 +721,6 @@ fn label_terms<'a>(top: &[&'a TermStat]) -> Vec<&'a str> {
     }
     label.iter().map(|t| t.term.as_str()).collect()
 }
-
-/// The shortest sentences carrying the most top terms (in any of their forms), preferring
-/// branches not yet quoted.
-fn quotes(units: &[ThemeUnit], members: &[usize], top: &[&TermStat], limit: usize) -> Vec<Quote> {
-    let mut candidates: Vec<(usize, usize, &str, &str)> = Vec::new();
-    for &u in members {
-        for sentence in sentences(&units[u].norm) {
-            let hits = top
-                .iter()
-                .filter(|t| {
-                    std::iter::once(&t.term)
-                        .chain(&t.variants)
-                        .any(|f| sentence.contains(f.as_str()))
-                })
-                .count();
-            if hits > 0 {
-                candidates.push((hits, sentence.chars().count(), sentence, &units[u].branch));
-            }
-        }
-    }
-    candidates.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(b.2)));
-    let mut chosen: Vec<Quote> = Vec::new();
-    for pass in 0..2 {
-        for &(_, _, text, branch) in &candidates {
-            if chosen.len() >= limit {
-                return chosen;
-            }
-            let branch_quoted = chosen.iter().any(|q| q.branch == branch);
-            if (pass == 0 && branch_quoted) || chosen.iter().any(|q| q.text == text) {
-                continue;
-            }
-            chosen.push(Quote {
-                branch: branch.to_string(),
-                text: text.to_string(),
-            });
-        }
-    }
-    chosen
-}
-
-/// Complete sentences of a unit's normalized text (where the line breaks of PDF extraction
-/// are already joined): split after 。！？ and at line ends, bullets dropped.
-fn sentences(text: &str) -> impl Iterator<Item = &str> {
-    text.split_inclusive(['。', '！', '？', '!', '?', '\n'])
-        .map(|s| s.trim().trim_start_matches(['・', '･']).trim())
-        .filter(|s| s.chars().count() >= 4)
-}
-
 #[cfg(test)]
 mod tests {
     use std::path::Path;
@@ -537,218 +736,63 @@ mod tests {
         let lexicon = Lexicon {
             stopwords: &Stopwords::builtin(),
             concepts: &concepts(),
+            pos: Default::default(),
         };
-        let terms = extract(units, &analyzer, lexicon);
-        discover(units, &terms, &DiscoverOptions::default())
+        let (clauses, parent) = crate::themes::clauses::split(units);
+        let terms = extract(&clauses, &analyzer, lexicon);
+        let found = discover(
+            units,
+            &clauses,
+            &parent,
+            &terms,
+            &DiscoverOptions::default(),
+        );
+        (found.themes, found.single_branch)
     }
 
-    /// Ground truth, read from corpora/jichiro-survey-2024.txt: per expected theme, the 単組
-    /// that say it (a distinctive part of the name) and the phrase of theirs that says it.
-    const EXPECTED: &[(&str, &[(&str, &str)])] = &[
-        (
-            "competing union wins the new hires",
-            &[
-                ("奥州", "競合組織が新採獲得のみ力を入れてくる"),
-                ("四日市", "ほぼ100%の新採者が競合単組に加入してしまう"),
-                ("八代", "競合単組のため毎回奪い合いになる"),
-                (
-                    "唐津",
-                    "直属の先輩職員からの勧誘に断れず加入してしまっている",
-                ),
-                ("西和賀", "出身地域(競合単組の旧町村)"),
-                ("庄原", "保育所職場は競合単組の勢力が強め"),
-            ],
-        ),
-        (
-            "new hires join no union",
-            &[
-                ("二本松", "入らない方が出ている"),
-                ("滋賀", "最終的にどちらにも加入しない"),
-                ("石岡", "若年層が加入しない"),
-                ("唐津", "未加入者が年々増えてきている"),
-                ("三次", "中途採用の方で加入を断るケースが増えている"),
-                ("津南", "採用者の組織加入率が低い"),
-            ],
-        ),
-        (
-            "no know-how or means to approach the unorganised",
-            &[
-                ("西和賀", "ノウハウが無く"),
-                ("三次", "どのようにアプローチすれば良いか分からない"),
-                ("日向", "声をかける機会を伺うことすら躊躇"),
-                ("四日市", "誰が未加入者かわからない"),
-                ("広島市", "声かけが難しい"),
-                ("二本松", "未加入の方に再度勧誘をすることは難しい"),
-                ("八代", "いくら説いても響かない"),
-            ],
-        ),
-        (
-            "officers too busy",
-            &[
-                ("西和賀", "本業に追われてしまい"),
-                ("四日市", "専従の役員がいないので、なかなか難しい"),
-                ("滋賀", "組合員の業務が忙しく、対話する時間がない"),
-                ("峡南", "多忙等により組織化の取り組みが充分出来ていない"),
-                ("横浜", "支部役員の減少"),
-            ],
-        ),
-        (
-            "information reaches workplaces late or is not read",
-            &[
-                ("奥州", "情報提供まで時間のかかる職場"),
-                ("二本松", "タイムリーな情報提供ができていない"),
-                ("三次", "発信した情報を読んでもらうか"),
-                ("八代", "伝えたいことが全員に行き渡っているかは不明"),
-                ("日向", "反応が薄く"),
-                ("西和賀", "情報発信が後回しになってしまう"),
-            ],
-        ),
-        (
-            "joint briefing sessions with the competing union",
-            &[
-                ("奥州", "採用初日に労連と合同で説明会"),
-                ("西和賀", "自治労と自治労連と同じ日に説明会"),
-                ("二本松", "両組合合同の説明会を開催"),
-                ("四日市", "新採説明会をお互いの組合で各30分程度"),
-                (
-                    "峡南",
-                    "自治労、競合組織の順番で、それぞれ5分程度、組合説明会",
-                ),
-            ],
-        ),
-        (
-            "青年部 / young members lead recruitment",
-            &[
-                ("奥州", "青年部が主体となり"),
-                ("南国", "青年部による歓迎会"),
-                ("八代", "ユース部主導によるパンフレットの配布"),
-                ("日向", "青年部、女性部合同であいさつ"),
-                ("唐津", "新採担当職員として若手職員を選定"),
-                ("滋賀", "若手による説明を実施"),
-            ],
-        ),
-        (
-            "appeal of 共済",
-            &[
-                ("奥州", "「じちろう共済」のアピール"),
-                ("二本松", "共済が充実している"),
-                ("県職労", "自治労共済の優位性"),
-                ("横浜", "じちろう共済や独自保障のアピール"),
-                ("四日市", "自治労共済や全国的な組織力をアピール"),
-                ("滋賀", "マイカー共済"),
-                ("南国", "共済制度が充実している"),
-                ("唐津", "自治労共済の推進"),
-                ("庄原", "共済制度などをわかりやすく伝える"),
-            ],
-        ),
-        (
-            "LINE / SNS for visibility",
-            &[
-                ("三条", "公式LINEによる活動報告"),
-                ("三次", "機関紙や公式lineを作成"),
-                ("広島市", "SNSでの情報発信"),
-                ("八代", "SNS等を利用したリアルタイムでの情報提供"),
-                ("唐津", "ラインやメルマガ"),
-            ],
-        ),
-    ];
-
-    /// Share of the expected (単組, phrase) evidence units that `theme` contains.
-    fn recall(theme: &Theme, evidence: &[(&str, &str)]) -> f64 {
-        let hit = evidence
-            .iter()
-            .filter(|(branch, phrase)| {
-                theme
-                    .units
-                    .iter()
-                    .any(|u| u.branch.contains(branch) && u.norm.contains(phrase))
-            })
-            .count();
-        hit as f64 / evidence.len() as f64
-    }
-
+    /// The hand-read themes of benches/themes/gold.txt (29 concerns and practices that recur
+    /// in two or more 単組, written before looking at kumiai's output): every evidence phrase
+    /// is still in the survey, and discovery's best-matching themes reach a mean unit-level
+    /// F1 of 0.45 (0.47 measured; TF-IDF k-means at the same number of themes 0.38, random
+    /// themes of the same sizes 0.25: see BENCHMARKS.md).
     #[test]
-    fn ground_truth_phrases_exist() {
+    fn matches_the_hand_read_themes() {
         let units = survey_units();
-        for (name, evidence) in EXPECTED {
-            for (branch, phrase) in *evidence {
-                assert!(
-                    units
-                        .iter()
-                        .any(|u| u.branch.contains(branch) && u.norm.contains(phrase)),
-                    "{name}: no unit of {branch} says {phrase}"
-                );
-            }
+        let text = include_str!("../../benches/themes/gold.txt");
+        let gold = crate::themes::eval::gold(text, &units);
+        assert!(gold.len() >= 15);
+        for g in &gold {
+            assert!(g.missing.is_empty(), "{}: {:?}", g.name, g.missing);
+            assert!(g.units.len() >= 2, "{}", g.name);
         }
-    }
-
-    /// Per expected theme, its own specific theme: (recall, label, size, branch count). Only
-    /// themes holding at most 15 % of the units count, and each serves one expected theme:
-    /// pairs are taken best recall first (then the smaller theme), skipping taken themes.
-    fn best_matches(units: &[ThemeUnit], themes: &[Theme]) -> Vec<(f64, String, usize, usize)> {
-        let specific: Vec<&Theme> = themes
-            .iter()
-            .filter(|t| t.size * 100 <= units.len() * 15)
-            .collect();
-        let mut pairs: Vec<(f64, usize, usize, usize)> = EXPECTED
+        let (recurring, single) = run(&units);
+        let index: std::collections::HashMap<(&str, usize), usize> = units
             .iter()
             .enumerate()
-            .flat_map(|(e, (_, evidence))| {
-                specific
+            .map(|(i, u)| ((u.doc.as_str(), u.seq), i))
+            .collect();
+        let sets: Vec<std::collections::HashSet<usize>> = recurring
+            .iter()
+            .chain(&single)
+            .map(|t| {
+                // The unit ids are the selection's indices, as the listed units say.
+                let listed: std::collections::HashSet<usize> = t
+                    .units
                     .iter()
-                    .enumerate()
-                    .map(move |(t, theme)| (recall(theme, evidence), theme.size, e, t))
+                    .map(|u| index[&(u.doc.as_str(), u.seq)])
+                    .collect();
+                assert_eq!(
+                    listed,
+                    t.unit_ids
+                        .iter()
+                        .copied()
+                        .collect::<std::collections::HashSet<_>>()
+                );
+                listed
             })
             .collect();
-        pairs.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
-        let mut matches = vec![(0.0, String::new(), 0, 0); EXPECTED.len()];
-        let (mut done, mut taken) = (vec![false; EXPECTED.len()], vec![false; specific.len()]);
-        for (r, _, e, t) in pairs {
-            if !done[e] && !taken[t] {
-                (done[e], taken[t]) = (true, true);
-                let theme = specific[t];
-                matches[e] = (r, theme.label.clone(), theme.size, theme.branches.len());
-            }
-        }
-        matches
-    }
-
-    #[test]
-    fn recovers_the_expected_themes() {
-        let units = survey_units();
-        let (recurring, single) = run(&units);
-        let all: Vec<Theme> = recurring.into_iter().chain(single).collect();
-        let matches = best_matches(&units, &all);
-        let mut report = format!("{} themes\n", all.len());
-        for ((name, _), (r, label, size, branches)) in EXPECTED.iter().zip(&matches) {
-            report.push_str(&format!(
-                "{r:.2} {name}: {label} ({size} units, {branches} 単組)\n"
-            ));
-        }
-        for t in &all {
-            report.push_str(&format!(
-                "  {} {} {}\n",
-                t.size,
-                t.branches.len(),
-                t.terms.join(" ")
-            ));
-        }
-        eprintln!("{report}");
-        // Not recovered: officers too busy (best 0.40), whose 単組 share no recurring word
-        // (本業, 多忙, 忙しい each occur once).
-        let not_recovered = [3];
-        for (i, ((name, evidence), (r, _, _, branches))) in
-            EXPECTED.iter().zip(&matches).enumerate()
-        {
-            if not_recovered.contains(&i) {
-                continue;
-            }
-            assert!(*r >= 0.5, "{name} lost (recall {r:.2})\n{report}");
-            assert!(
-                branches * 2 >= evidence.len(),
-                "{name} collapsed to {branches} 単組\n{report}"
-            );
-        }
+        let f1 = crate::themes::eval::mean_best_f1(&gold, &sets);
+        assert!(f1 >= 0.45, "mean best-match F1 {f1:.3}");
     }
 
     #[test]

@@ -1,11 +1,13 @@
 //! Themes: which concerns recur across branches (単組・県本部), found automatically from the
 //! terms units share, and counted by the analyst's own codebook.
 //!
-//! Selection → [`terms::extract`] → [`discover::discover`] (+ [`codebook::tabulate`]) →
-//! [`model::ThemeReport`], which `report::themes` renders.
+//! Selection → [`clauses::split`] → [`terms::extract`] → [`discover::discover`] (+
+//! [`codebook::tabulate`], joined) → [`model::ThemeReport`], which `report::themes` renders.
 
+pub mod clauses;
 pub mod codebook;
 pub mod discover;
+pub mod eval;
 pub mod model;
 pub mod stats;
 pub mod terms;
@@ -13,12 +15,24 @@ pub mod terms;
 use std::collections::HashSet;
 use std::path::PathBuf;
 
-use rayon::prelude::*;
-
 use crate::analyze::Analyzer;
 use crate::ingest::{Document, Kind, Years};
 use crate::segment::Unit;
-use model::{ThemeReport, ThemeUnit};
+use model::{Coverage, Family, FamilyCount, Joined, Theme, ThemeReport, ThemeUnit};
+
+/// The shipped codebook for organising and recruitment (`codebooks/organising.txt`), used
+/// when no other is given.
+pub const SHIPPED_CODEBOOK: &str = include_str!("../../codebooks/organising.txt");
+
+/// Which codebook to code the units with.
+#[derive(Debug, Clone, Default)]
+pub enum CodebookSource {
+    /// The shipped one ([`SHIPPED_CODEBOOK`]).
+    #[default]
+    Shipped,
+    File(PathBuf),
+    None,
+}
 
 /// What groups count as "branches" for coverage and cross-tabs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,10 +150,16 @@ pub struct Options {
     pub stopwords: Option<PathBuf>,
     /// Words counted as one term: the manifest's synonym groups, and Sudachi's thesaurus.
     pub concepts: terms::Concepts,
-    pub codebook: Option<PathBuf>,
+    pub pos: terms::PartsOfSpeech,
+    pub codebook: CodebookSource,
+    pub discover: discover::DiscoverOptions,
 }
 
-/// Runs term extraction, theme discovery and (with a codebook) the cross-tab.
+/// A code covers a theme when it matches at least this share of the theme's units.
+const COVERS: f64 = 1.0 / 3.0;
+
+/// Runs clause splitting, term extraction, theme discovery and (with a codebook) the
+/// cross-tab and the join of themes with codes.
 pub fn analyze(
     units: Vec<ThemeUnit>,
     selection: &Selection,
@@ -151,36 +171,217 @@ pub fn analyze(
         None => terms::Stopwords::builtin(),
     };
     let codebook = match &options.codebook {
-        Some(path) => {
+        CodebookSource::File(path) => {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| format!("cannot read codebook {}: {e}", path.display()))?;
             Some(codebook::parse(&text).map_err(|e| format!("codebook {}: {e}", path.display()))?)
         }
-        None => None,
+        CodebookSource::Shipped => Some(
+            codebook::parse(SHIPPED_CODEBOOK)
+                .map_err(|e| format!("codebooks/organising.txt: {e}"))?,
+        ),
+        CodebookSource::None => None,
     };
     let lexicon = terms::Lexicon {
         stopwords: &stopwords,
         concepts: &options.concepts,
+        pos: options.pos,
     };
-    let extracted = terms::extract(&units, analyzer, lexicon);
-    let (themes, single_branch) =
-        discover::discover(&units, &extracted, &discover::DiscoverOptions::default());
-    let codebook = codebook.map(|book| {
-        let features: Vec<codebook::UnitFeatures> = units
-            .par_iter()
-            .map(|u| codebook::UnitFeatures::new(&u.norm, analyzer))
-            .collect();
-        codebook::tabulate(&book, &units, &features)
+    let (clauses, parent) = clauses::split(&units);
+    let extracted = terms::extract(&clauses, analyzer, lexicon);
+    let found = discover::discover(&units, &clauses, &parent, &extracted, &options.discover);
+    drop(clauses);
+    let (mut themes, mut single_branch) = (found.themes, found.single_branch);
+    let codebook = codebook.map(|book| codebook::tabulate(&book, &units, analyzer));
+    let joined = codebook.as_ref().map(|cb| {
+        for t in themes.iter_mut().chain(single_branch.iter_mut()) {
+            t.codes = coverage(t, cb);
+        }
+        Joined {
+            uncovered: themes
+                .iter()
+                .filter(|t| t.codes.first().is_none_or(|c| c.share < COVERS))
+                .map(|t| t.label.clone())
+                .collect(),
+            empty_codes: cb
+                .codes
+                .iter()
+                .filter(|c| c.units == 0)
+                .map(|c| c.code.clone())
+                .collect(),
+        }
     });
+    let families = families(&units, &themes, &single_branch, codebook.as_ref());
+    let rule = match options.discover.themes {
+        Some(n) => format!("テーマ数は --themes {n} で指定"),
+        None => format!(
+            "約 {} 節に 1 テーマ（{}〜{} の範囲）",
+            discover::CLAUSES_PER_THEME,
+            discover::MIN_THEMES,
+            discover::MAX_THEMES
+        ),
+    } + &format!(
+        ": {} 節から {} 群を求め {} 群を得た。{} 件未満{}の {} 群は「その他」（{} 件）にまとめた",
+        parent.len(),
+        found.target,
+        found.communities,
+        found.other.min_units,
+        if options.discover.themes.is_some() {
+            "の群と指定数を超える小さな群"
+        } else {
+            ""
+        },
+        found.other.themes,
+        found.other.units
+    );
     Ok(ThemeReport {
         selection: selection.describe(),
         by: options.by.label().to_string(),
         unit_count: units.len(),
+        clause_count: parent.len(),
+        rule,
         terms: extracted.stats,
         themes,
         single_branch,
+        other: found.other,
         codebook,
+        joined,
+        families,
     })
+}
+
+/// The codes matching some of a theme's units, most first (ties in codebook order).
+fn coverage(theme: &Theme, cb: &model::CodeTable) -> Vec<Coverage> {
+    let mut out: Vec<Coverage> = cb
+        .codes
+        .iter()
+        .filter_map(|c| {
+            let n = count_common(&theme.unit_ids, &c.unit_ids);
+            (n > 0).then(|| Coverage {
+                code: c.code.clone(),
+                units: n,
+                share: n as f64 / theme.size.max(1) as f64,
+            })
+        })
+        .collect();
+    out.sort_by_key(|c| std::cmp::Reverse(c.units));
+    out
+}
+
+/// Common elements of two ascending lists.
+fn count_common(a: &[usize], b: &[usize]) -> usize {
+    let (mut i, mut j, mut n) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                n += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    n
+}
+
+/// The family of a survey question, by its label: what unions do (取り組み, 工夫, 可視化,
+/// 差別化, 交渉), what troubles them (悩んでいること), and the rest (要望, 聞いてみたいこと).
+pub fn family_of(question: &str) -> &'static str {
+    if question.contains('悩') {
+        "悩んでいること"
+    } else if ["取り組み", "取組", "工夫", "可視化", "差別化", "交渉"]
+        .iter()
+        .any(|k| question.contains(k))
+    {
+        "取り組み・工夫"
+    } else {
+        "要望・質問など"
+    }
+}
+
+/// Per question family (when the units come from two or more): the themes and codes among
+/// its units. A theme or code counts in a family with at least two of its units.
+fn families(
+    units: &[ThemeUnit],
+    themes: &[Theme],
+    single_branch: &[Theme],
+    codebook: Option<&model::CodeTable>,
+) -> Vec<Family> {
+    const ORDER: [&str; 3] = ["悩んでいること", "取り組み・工夫", "要望・質問など"];
+    let family: Vec<Option<usize>> = units
+        .iter()
+        .map(|u| {
+            u.question
+                .as_deref()
+                .and_then(|q| ORDER.iter().position(|f| *f == family_of(q)))
+        })
+        .collect();
+    let present: std::collections::BTreeSet<usize> = family.iter().flatten().copied().collect();
+    if present.len() < 2 {
+        return Vec::new();
+    }
+    let count = |ids: &[usize], f: usize| {
+        let mine: Vec<usize> = ids
+            .iter()
+            .copied()
+            .filter(|&i| family[i] == Some(f))
+            .collect();
+        let groups: HashSet<&str> = mine.iter().map(|&i| units[i].branch.as_str()).collect();
+        (mine.len(), groups.len())
+    };
+    let ranked = |mut v: Vec<FamilyCount>| {
+        v.retain(|c| c.units >= 2);
+        v.sort_by(|a, b| b.units.cmp(&a.units).then(b.groups.cmp(&a.groups)));
+        v
+    };
+    present
+        .into_iter()
+        .map(|f| {
+            let mut questions: Vec<String> = units
+                .iter()
+                .zip(&family)
+                .filter(|(_, g)| **g == Some(f))
+                .filter_map(|(u, _)| u.question.clone())
+                .collect();
+            questions.sort();
+            questions.dedup();
+            let themes = themes
+                .iter()
+                .chain(single_branch)
+                .map(|t| {
+                    let (units, groups) = count(&t.unit_ids, f);
+                    FamilyCount {
+                        name: t.label.clone(),
+                        units,
+                        groups,
+                    }
+                })
+                .collect();
+            let codes = codebook
+                .map(|cb| {
+                    cb.codes
+                        .iter()
+                        .map(|c| {
+                            let (units, groups) = count(&c.unit_ids, f);
+                            FamilyCount {
+                                name: c.code.clone(),
+                                units,
+                                groups,
+                            }
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            Family {
+                name: ORDER[f].to_string(),
+                questions,
+                units: family.iter().filter(|g| **g == Some(f)).count(),
+                themes: ranked(themes),
+                codes: ranked(codes),
+            }
+        })
+        .collect()
 }
 
 /// Units for the stage's tests: made up, or the bundled survey through the real stages.

@@ -48,39 +48,107 @@ impl TermStat {
     }
 }
 
-/// A short complete sentence that carries a theme's top terms.
+/// A clause of an answer that carries a theme: the theme's evidence, with where it comes from.
 #[derive(Debug, Clone, Serialize)]
 pub struct Quote {
     pub branch: String,
+    pub question: Option<String>,
     pub text: String,
 }
 
 /// A discovered theme.
 #[derive(Debug, Clone, Serialize)]
 pub struct Theme {
-    /// Japanese label from the top terms, e.g. 「競合・新採・加入」.
+    /// Japanese label from the most distinctive compound terms, e.g. 「競合単組・新採」.
     pub label: String,
+    /// The theme's most central clause, read under the label.
+    pub subtitle: String,
     /// Distinctive terms, most distinctive first.
     pub terms: Vec<String>,
-    /// Number of units in the theme.
+    /// Number of units (answers) in the theme: those with a clause in it.
     pub size: usize,
+    /// Number of clauses in the theme.
+    pub clauses: usize,
     /// Names of the groups (by `--by`) the theme occurs in, sorted.
     pub branches: Vec<String>,
     /// Every unit of the theme (scripts rely on the full list).
     pub units: Vec<ThemeUnit>,
+    /// Their indices in the selection, ascending, to join themes with codes.
+    #[serde(skip)]
+    pub unit_ids: Vec<usize>,
     pub quotes: Vec<Quote>,
+    /// With a codebook: the codes matching some of the theme's units, most first.
+    pub codes: Vec<Coverage>,
+}
+
+/// How much of a theme's units a code matches.
+#[derive(Debug, Clone, Serialize)]
+pub struct Coverage {
+    pub code: String,
+    /// The theme's units the code matches, and their share of the theme (0–1).
+    pub units: usize,
+    pub share: f64,
+}
+
+/// The small themes folded into その他.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Other {
+    /// Communities of fewer units than this were folded.
+    pub min_units: usize,
+    pub themes: usize,
+    /// Distinct units with a clause in one of them.
+    pub units: usize,
+}
+
+/// A question family (取り組み・工夫 / 悩み / その他): its questions, units, and the themes
+/// and codes found among them.
+#[derive(Debug, Clone, Serialize)]
+pub struct Family {
+    pub name: String,
+    pub questions: Vec<String>,
+    pub units: usize,
+    /// (theme label, units of the family in it, groups), most units first; themes of ≥ 2 units.
+    pub themes: Vec<FamilyCount>,
+    /// (code, units of the family it matches, groups), most units first; codes that match.
+    pub codes: Vec<FamilyCount>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FamilyCount {
+    pub name: String,
+    pub units: usize,
+    pub groups: usize,
+}
+
+/// The discovered themes read against the codebook.
+#[derive(Debug, Clone, Serialize)]
+pub struct Joined {
+    /// Themes (recurring ones) no code covers: no code matches a third of their units.
+    pub uncovered: Vec<String>,
+    /// Codes that matched no unit.
+    pub empty_codes: Vec<String>,
 }
 
 /// Per code of an analyst's codebook: counts and the code × group cross-tab statistics.
 #[derive(Debug, Clone, Serialize)]
 pub struct CodeStat {
     pub code: String,
+    /// Number of units the code matches.
+    #[serde(rename = "size")]
     pub units: usize,
+    /// The units it matches, so that the analyst can check and refine the rule.
+    #[serde(rename = "units")]
+    pub matched: Vec<ThemeUnit>,
+    /// Their indices in the selection, ascending.
+    #[serde(skip)]
+    pub unit_ids: Vec<usize>,
     pub groups: usize,
     /// Count per group, in `CodeTable::groups` order.
     pub counts: Vec<usize>,
-    /// Row percentages (share of the code's units in each group).
+    /// 行% as in KH Coder's クロス集計: the share of each group's units carrying the code.
     pub row_percent: Vec<f64>,
+    /// The share of the code's units in each group (コード内の割合).
+    pub code_percent: Vec<f64>,
     /// Adjusted standardized residual per cell.
     pub residuals: Vec<f64>,
     /// Pearson χ² of the 2 × groups table (code present/absent × group), its df and p.
@@ -108,12 +176,21 @@ pub struct ThemeReport {
     /// What was selected and how it was grouped, for the report header.
     pub selection: String,
     pub by: String,
-    /// Number of units selected.
+    /// Number of units selected, and of their clauses (what themes are found over).
     pub unit_count: usize,
+    pub clause_count: usize,
+    /// How the number of themes was chosen, in Japanese, for the report.
+    pub rule: String,
     pub terms: Vec<TermStat>,
     /// Themes recurring in two or more groups, ranked by number of groups then size.
     pub themes: Vec<Theme>,
     /// Themes found in only one group.
     pub single_branch: Vec<Theme>,
+    /// Themes too small to list.
+    pub other: Other,
     pub codebook: Option<CodeTable>,
+    /// Where the codebook stands against the themes (with a codebook).
+    pub joined: Option<Joined>,
+    /// Themes and codes per question family.
+    pub families: Vec<Family>,
 }

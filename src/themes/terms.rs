@@ -207,6 +207,65 @@ fn add_form(forms: &mut Vec<(String, usize)>, form: &str, n: usize) {
 pub struct Lexicon<'a> {
     pub stopwords: &'a Stopwords,
     pub concepts: &'a Concepts,
+    pub pos: PartsOfSpeech,
+}
+
+/// Which parts of speech give terms (`--pos`, as KH Coder's 品詞による語の取捨選択): compound
+/// nouns, content verbs (base form), adjectives (base form). All by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PartsOfSpeech {
+    pub nouns: bool,
+    pub verbs: bool,
+    pub adjectives: bool,
+}
+
+impl Default for PartsOfSpeech {
+    fn default() -> Self {
+        Self {
+            nouns: true,
+            verbs: true,
+            adjectives: true,
+        }
+    }
+}
+
+impl std::str::FromStr for PartsOfSpeech {
+    type Err = String;
+
+    /// A comma-separated list: 名詞,動詞,形容詞 (or noun, verb, adj).
+    fn from_str(s: &str) -> Result<Self, String> {
+        let mut pos = Self {
+            nouns: false,
+            verbs: false,
+            adjectives: false,
+        };
+        for word in s
+            .split([',', '、'])
+            .map(str::trim)
+            .filter(|w| !w.is_empty())
+        {
+            match word {
+                "名詞" | "noun" | "nouns" => pos.nouns = true,
+                "動詞" | "verb" | "verbs" => pos.verbs = true,
+                "形容詞" | "adj" | "adjective" | "adjectives" => pos.adjectives = true,
+                other => {
+                    return Err(format!(
+                        "unknown part of speech {other:?} (名詞, 動詞, 形容詞 / noun, verb, adj)"
+                    ));
+                }
+            }
+        }
+        if pos
+            == (Self {
+                nouns: false,
+                verbs: false,
+                adjectives: false,
+            })
+        {
+            return Err("no part of speech given (名詞, 動詞, 形容詞)".into());
+        }
+        Ok(pos)
+    }
 }
 
 fn count(counts: &mut HashMap<String, usize>, key: &str, n: usize) {
@@ -372,10 +431,11 @@ fn unit_terms(tokens: &[Morpheme], lexicon: Lexicon, out: &mut Chunk) {
                 prefix = None;
                 if t.pos == "接頭詞" && t.pos_detail == "名詞接続" {
                     prefix = Some(t);
-                } else if matches!(
-                    (t.pos.as_ref(), t.pos_detail.as_ref()),
-                    ("動詞", "自立") | ("形容詞", "自立")
-                ) {
+                } else if match (t.pos.as_ref(), t.pos_detail.as_ref()) {
+                    ("動詞", "自立") => lexicon.pos.verbs,
+                    ("形容詞", "自立") => lexicon.pos.adjectives,
+                    _ => false,
+                } {
                     out.push_term(t.base_form(), &[], &[], lexicon);
                 }
             }
@@ -410,6 +470,9 @@ fn flush(run: &mut Vec<&Morpheme>, lexicon: Lexicon, out: &mut Chunk) {
     }
     for pair in chunks.windows(2) {
         out.push_adjacent(&pair[0].0, &pair[1].0);
+    }
+    if !lexicon.pos.nouns {
+        return;
     }
     let parts: Vec<Vec<String>> = chunks
         .iter()
@@ -472,6 +535,7 @@ mod tests {
         let lexicon = Lexicon {
             stopwords: &Stopwords::builtin(),
             concepts,
+            pos: PartsOfSpeech::default(),
         };
         extract(units, &analyzer, lexicon)
     }
