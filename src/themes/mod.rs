@@ -4,9 +4,11 @@
 //! Selection → [`terms::extract`] → [`discover::discover`] (+ [`codebook::tabulate`]) →
 //! [`model::ThemeReport`], which `report::themes` renders.
 
+pub mod ca;
 pub mod codebook;
 pub mod discover;
 pub mod model;
+pub mod network;
 pub mod stats;
 pub mod terms;
 
