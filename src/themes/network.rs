@@ -165,7 +165,21 @@ fn chosen_terms(terms: &Terms, options: &NetworkOptions) -> Vec<u32> {
     ids
 }
 
-/// Term co-occurrence within units.
+/// Whether terms `i` and `j` are one compound and its part (機関紙, 機関) or two parts of
+/// one drawn compound (団体, 交渉 of 団体交渉): they co-occur because the compound was
+/// written, and on the bundled survey such pairs were the strongest dozen edges, saying
+/// nothing about what answers talk about together.
+fn within_one_compound(nodes: &[Node], i: usize, j: usize) -> bool {
+    let (a, b) = (nodes[i].label.as_str(), nodes[j].label.as_str());
+    a.contains(b)
+        || b.contains(a)
+        || nodes
+            .iter()
+            .any(|c| c.label.len() > a.len() && c.label.contains(a) && c.label.contains(b))
+}
+
+/// Term co-occurrence within units (pairs inside one compound left out, see
+/// [`within_one_compound`]).
 pub fn terms_network(terms: &Terms, themes: &[&Theme], options: &NetworkOptions) -> Network {
     let ids = chosen_terms(terms, options);
     let node_of: HashMap<u32, usize> = ids.iter().enumerate().map(|(n, &id)| (id, n)).collect();
@@ -189,7 +203,7 @@ pub fn terms_network(terms: &Terms, themes: &[&Theme], options: &NetworkOptions)
     for i in 0..k {
         for j in i + 1..k {
             let n = both[i * k + j];
-            if n > 0 {
+            if n > 0 && !within_one_compound(&nodes, i, j) {
                 edges.push(Edge {
                     source: i,
                     target: j,
@@ -304,6 +318,27 @@ mod tests {
             2,
             "c touches no kept edge and is dropped"
         );
+    }
+
+    #[test]
+    fn a_compound_and_its_parts_are_not_joined() {
+        let stat = |term: &str| TermStat {
+            term: term.into(),
+            frequency: 2,
+            units: 2,
+            ..Default::default()
+        };
+        let terms = Terms {
+            stats: vec![stat("団体交渉"), stat("団体"), stat("交渉"), stat("要求")],
+            unit_terms: vec![vec![0, 1, 2, 3], vec![0, 1, 2, 3]],
+        };
+        let net = terms_network(&terms, &[], &NetworkOptions::default());
+        let pairs: Vec<(&str, &str)> = net
+            .edges
+            .iter()
+            .map(|e| (net.nodes[e.source].label.as_str(), net.nodes[e.target].label.as_str()))
+            .collect();
+        assert_eq!(pairs, [("団体交渉", "要求"), ("団体", "要求"), ("交渉", "要求")]);
     }
 
     #[test]
