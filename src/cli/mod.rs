@@ -17,7 +17,9 @@ use crate::warning::{Warning, Warnings};
 mod add;
 mod compare;
 mod corpus;
+mod pictures;
 mod search;
+mod select;
 mod themes;
 
 /// Exit status when the command looked and found nothing (a search without hits), as grep's.
@@ -138,6 +140,32 @@ enum Command {
     ///   kumiai themes --query 未加入者 --suggest-codebook my-codes.txt
     #[command(verbatim_doc_comment)]
     Themes(themes::ThemesArgs),
+    /// 共起ネットワーク: terms joined by how often they occur in the same units (Jaccard).
+    ///
+    /// Nodes are the most frequent terms, coloured by the themes `kumiai themes` finds; with
+    /// --with-groups the groups of --by are nodes too (語―外部変数). Also as CSV edge list and
+    /// GraphML for Cytoscape, Gephi or R.
+    ///
+    /// Examples:
+    ///   kumiai network --out network.html
+    ///   kumiai network --question 悩んでいること --with-groups --by 県本部 --out net.html
+    ///   kumiai network --min-jaccard 0.2 --graphml network.graphml --out network.html
+    #[command(verbatim_doc_comment)]
+    Network(pictures::NetworkArgs),
+    /// 対応分析: terms (or a codebook's codes) × groups, as a biplot with every coordinate.
+    ///
+    /// Examples:
+    ///   kumiai ca --by 県本部 --out ca.html
+    ///   kumiai ca --codebook codebooks/recruitment.txt --by 県本部 --format csv --out ca-csv
+    #[command(verbatim_doc_comment)]
+    Ca(pictures::CaArgs),
+    /// 頻出語: the top terms as a bar chart, per group as small multiples, with the table.
+    ///
+    /// Examples:
+    ///   kumiai freq --out freq.html
+    ///   kumiai freq --per-group --by 県本部 --wordcloud --out freq.html
+    #[command(verbatim_doc_comment)]
+    Freq(pictures::FreqArgs),
     /// The batch job: theme report for the survey, term lists per document, index.html.
     ///
     /// Example: kumiai report --out reports/
@@ -364,6 +392,9 @@ pub fn run() -> ExitCode {
         ),
         Command::Tokenize { text, wakati } => corpus::tokenize(&cli, text.as_deref(), *wakati),
         Command::Themes(args) => themes::themes(&cli, args, &warnings),
+        Command::Network(args) => pictures::network(&cli, args, &warnings),
+        Command::Ca(args) => pictures::ca(&cli, args, &warnings),
+        Command::Freq(args) => pictures::freq(&cli, args, &warnings),
         Command::Report { out } => themes::batch_report(&cli, out, &warnings),
         Command::Compare {
             old,

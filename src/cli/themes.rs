@@ -119,7 +119,7 @@ impl From<KindArg> for ingest::Kind {
 /// The manifest, and every document of the corpus with its units, segmented in parallel.
 type Segmented = (Manifest, Vec<(Document, Vec<Unit>)>);
 
-fn segmented(cli: &Cli, warnings: &Warnings) -> Result<Segmented, Failure> {
+pub(super) fn segmented(cli: &Cli, warnings: &Warnings) -> Result<Segmented, Failure> {
     use rayon::prelude::*;
     let (manifest, docs) = load_corpus(&cli.corpus, warnings)?;
     let docs = docs

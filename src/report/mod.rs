@@ -4,6 +4,8 @@ pub mod compare;
 pub mod docx;
 pub mod excel;
 pub mod hits;
+pub mod layout;
+pub mod pictures;
 
 pub mod sheet;
 pub mod survey;
@@ -43,6 +45,21 @@ pub fn join_wrapped(text: &str) -> String {
         .map(|l| l.trim_matches(|c: char| c.is_whitespace()))
         .filter(|l| !l.is_empty())
         .collect()
+}
+
+/// At most `n` characters of `t` on one line, with "…" when cut (labels and legends).
+pub fn short_label(t: &str, n: usize) -> String {
+    let one_line: String = t
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if one_line.chars().count() <= n {
+        one_line
+    } else {
+        let mut s: String = one_line.chars().take(n.saturating_sub(1)).collect();
+        s.push('…');
+        s
+    }
 }
 
 /// Escapes text for HTML content and attribute values: document text is data, never markup.

@@ -4,11 +4,13 @@
 //! Selection → [`clauses::split`] → [`terms::extract`] → [`discover::discover`] (+
 //! [`codebook::tabulate`], joined) → [`model::ThemeReport`], which `report::themes` renders.
 
+pub mod ca;
 pub mod clauses;
 pub mod codebook;
 pub mod discover;
 pub mod eval;
 pub mod model;
+pub mod network;
 pub mod stats;
 pub mod terms;
 
