@@ -50,6 +50,7 @@ fn main() {
     let lexicon = terms::Lexicon {
         stopwords: &stopwords,
         concepts: &concepts,
+        pos: Default::default(),
     };
     let started = Instant::now();
     let extracted = terms::extract(&units, &analyzer, lexicon);

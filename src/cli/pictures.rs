@@ -7,6 +7,7 @@ use crate::report::pictures::{self, Figure};
 use crate::report::table::{Align, Table};
 use crate::themes::ca::{self, Correspondence};
 use crate::themes::network::{self, EdgeRule, Network, NetworkOptions};
+use crate::themes::model::Theme;
 use crate::themes::terms::{self, Terms};
 
 #[derive(Clone, Copy, PartialEq, ValueEnum)]
@@ -95,8 +96,23 @@ fn terms_of(s: &Selected) -> Terms {
     let lexicon = terms::Lexicon {
         stopwords: &stopwords,
         concepts: &s.concepts,
+        pos: Default::default(),
     };
     terms::extract(&s.units, &s.analyzer, lexicon)
+}
+
+/// The selection's themes as `kumiai themes --no-codebook` finds them: they colour the network.
+fn themes_of(s: &Selected) -> Result<Vec<Theme>, Failure> {
+    let options = crate::themes::Options {
+        by: s.by,
+        stopwords: None,
+        concepts: s.concepts.clone(),
+        pos: Default::default(),
+        codebook: crate::themes::CodebookSource::None,
+        discover: Default::default(),
+    };
+    let found = crate::themes::analyze(s.units.clone(), &s.selection, &s.analyzer, &options)?;
+    Ok(found.themes.into_iter().chain(found.single_branch).collect())
 }
 
 fn sink(out: Option<&Path>) -> Result<Box<dyn Write>, Failure> {
@@ -153,12 +169,8 @@ pub(super) fn network(cli: &Cli, args: &NetworkArgs, warnings: &Warnings) -> Res
     }
     let s = select::select(cli, &args.select, warnings)?;
     let terms = terms_of(&s);
-    let (themes, single) = crate::themes::discover::discover(
-        &s.units,
-        &terms,
-        &crate::themes::discover::DiscoverOptions::default(),
-    );
-    let all: Vec<_> = themes.iter().chain(&single).collect();
+    let themes = themes_of(&s)?;
+    let all: Vec<_> = themes.iter().collect();
     let options = NetworkOptions {
         top_terms: args.top_terms,
         edges: args

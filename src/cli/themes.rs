@@ -44,24 +44,8 @@ pub(super) enum ThemesFormat {
 
 #[derive(clap::Args)]
 pub(super) struct ThemesArgs {
-    /// Document kind to analyse (default: survey).
-    #[arg(long, value_enum)]
-    pub(super) kind: Option<KindArg>,
-    /// Organisation (substring), e.g. 自治労.
-    #[arg(long)]
-    pub(super) org: Option<String>,
-    /// Year or span: 2025, 2024-2025.
-    #[arg(long)]
-    pub(super) year: Option<String>,
-    /// Question (substring), e.g. 新規採用者組織化で悩んでいること.
-    #[arg(long)]
-    pub(super) question: Option<String>,
-    /// Only units matching this search query, e.g. 未加入者.
-    #[arg(long)]
-    pub(super) query: Option<String>,
-    /// Grouping for coverage and cross-tabs: 単組 (default), 県本部, org, year, question.
-    #[arg(long, value_enum, default_value_t = ByArg::Local)]
-    pub(super) by: ByArg,
+    #[command(flatten)]
+    pub(super) select: select::SelectArgs,
     /// The analyst's codebook (KH Coder-style coding rules), e.g. codebooks/recruitment.txt;
     /// by default the shipped codebooks/organising.txt.
     #[arg(long, conflicts_with = "no_codebook")]
@@ -85,12 +69,6 @@ pub(super) struct ThemesArgs {
     /// Stopword list replacing the shipped one (one word per line).
     #[arg(long)]
     pub(super) stopwords: Option<PathBuf>,
-    /// Merge only the manifest's synonyms into one term, not Sudachi's thesaurus (by default
-    /// 団交 counts with 団体交渉 and 忙しい with 多忙); --query expands the same way.
-    #[arg(long)]
-    pub(super) no_thesaurus: bool,
-    #[command(flatten)]
-    pub(super) index: IndexArgs,
     #[arg(long, value_enum, default_value_t = ThemesFormat::Md)]
     pub(super) format: ThemesFormat,
     /// Output file (folder for csv); standard output by default (xlsx: give a file, or
@@ -133,46 +111,17 @@ pub(super) fn segmented(cli: &Cli, warnings: &Warnings) -> Result<Segmented, Fai
 }
 
 pub(super) fn themes(cli: &Cli, args: &ThemesArgs, warnings: &Warnings) -> Result<(), Failure> {
-    let mut selection = Selection {
-        kind: args.kind.map(Into::into),
-        org: args.org.clone(),
-        year: args
-            .year
-            .as_deref()
-            .map(str::parse)
-            .transpose()
-            .map_err(Failure::from)?,
-        question: args.question.clone(),
-        ..Default::default()
-    };
-    if let Some(q) = &args.query {
-        let parsed = crate::search::query::parse(q).map_err(|e| Failure {
-            message: format!("invalid --query\n{}", e.render(q)),
-            status: EXIT_ERROR,
-        })?;
-        let idx = search::update_index(cli, &args.index.dir, false, warnings)?;
-        let manifest = load_manifest(&cli.corpus)?;
-        let synonyms = crate::search::Synonyms::new(&manifest.synonyms, !args.no_thesaurus);
-        selection.matching = Some(
-            crate::search::matching_units(&idx, &parsed, &synonyms)
-                .map_err(|e| index::IndexError::Corrupt(idx.dir.clone(), e.to_string()))?,
-        );
-        selection.query = Some(q.clone());
-    }
-    let (manifest, docs) = segmented(cli, warnings)?;
-    let by: By = args.by.into();
-    let units = themes::select(&docs, &selection, by);
-    if units.is_empty() {
-        return Err(Failure::from(format!(
-            "no units selected ({}): check the filters",
-            selection.describe()
-        )));
-    }
-    let analyzer = analyzer(cli, Some(&manifest))?;
+    let select::Selected {
+        selection,
+        by,
+        units,
+        analyzer,
+        concepts,
+    } = select::select(cli, &args.select, warnings)?;
     let options = themes::Options {
         by,
         stopwords: args.stopwords.clone(),
-        concepts: themes::terms::Concepts::new(&manifest.synonyms, !args.no_thesaurus),
+        concepts,
         pos: args.pos,
         codebook: match (&args.codebook, args.no_codebook) {
             (Some(path), _) => themes::CodebookSource::File(path.clone()),
