@@ -268,16 +268,10 @@ fn code_table(
     path: &Path,
 ) -> Result<(Vec<String>, Vec<String>, Vec<Vec<f64>>), Failure> {
     use crate::themes::codebook;
-    use rayon::prelude::*;
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read codebook {}: {e}", path.display()))?;
     let book = codebook::parse(&text).map_err(|e| format!("codebook {}: {e}", path.display()))?;
-    let features: Vec<codebook::UnitFeatures> = s
-        .units
-        .par_iter()
-        .map(|u| codebook::UnitFeatures::new(&u.norm, &s.analyzer))
-        .collect();
-    let table = codebook::tabulate(&book, &s.units, &features);
+    let table = codebook::tabulate(&book, &s.units, &s.analyzer);
     Ok((
         table.codes.iter().map(|c| c.code.clone()).collect(),
         table.groups.clone(),
