@@ -203,7 +203,8 @@ fn themes_with_a_codebook_is_one_workbook_of_the_csv_tables() {
             "代表的な記述",
             "特徴語",
             "コード",
-            "コード×単組"
+            "コード×単組",
+            "コードの記述"
         ]
     );
     let terms = sheet(&book, "特徴語");

@@ -2,53 +2,37 @@
 //! numbers behind each picture agree with each other and with the answers, labels never
 //! overlap, and text from documents stays text.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
+use std::path::Path;
+
+use common::{Run, run};
 use serde_json::Value;
 
 /// Runs kumiai on `corpus`; it must not panic, whatever its status.
-fn raw(corpus: &Path, args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_kumiai"))
-        .arg("--corpus")
-        .arg(corpus)
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    out
+fn raw(corpus: &Path, args: &[&str]) -> Run {
+    let mut all = vec!["--corpus", corpus.to_str().unwrap()];
+    all.extend(args);
+    run(&all)
 }
 
-/// Runs kumiai on the bundled corpus; it must finish its work.
-fn kumiai(args: &[&str]) -> Output {
-    let out = raw(
-        Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/corpora")),
-        args,
-    );
-    // The bundled survey's layout warnings end the run with status 1 (done, with warnings).
-    assert!(
-        matches!(out.status.code(), Some(0 | 1)),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+/// Runs kumiai on the bundled corpus; it must finish its work (status 0).
+fn kumiai(args: &[&str]) -> Run {
+    let out = run(args);
+    assert_eq!(out.code, Some(0), "{args:?}: {}", out.stderr);
     out
 }
 
 fn json(args: &[&str]) -> Value {
     let mut all = args.to_vec();
     all.extend(["--format", "json"]);
-    serde_json::from_slice(&kumiai(&all).stdout).unwrap()
-}
-
-fn text(out: &Output) -> String {
-    String::from_utf8(out.stdout.clone()).unwrap()
+    serde_json::from_str(&kumiai(&all).stdout).unwrap()
 }
 
 /// The survey's answers, as `kumiai units` prints them.
 fn answers() -> Vec<String> {
-    text(&kumiai(&["units", "--format", "jsonl"]))
+    kumiai(&["units", "--format", "jsonl"])
+        .stdout
         .lines()
         .map(|l| serde_json::from_str::<Value>(l).unwrap())
         .filter(|u| u["doc_kind"] == "survey")
@@ -123,8 +107,8 @@ fn edge_rules_and_group_nodes() {
         );
     }
     let bad = raw(Path::new("corpora"), &["network", "--min-jaccard", "1.5"]);
-    assert_eq!(bad.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("between 0 and 1"));
+    assert_eq!(bad.code, Some(2));
+    assert!(bad.stderr.contains("between 0 and 1"));
 }
 
 #[test]
@@ -232,7 +216,7 @@ fn labels_never_overlap() {
         &["ca", "--format", "svg", "--by", "県本部", "--labels", "60"],
         &["freq", "--format", "svg", "--wordcloud"],
     ] {
-        let svg = text(&kumiai(args));
+        let svg = kumiai(args).stdout;
         assert!(svg.starts_with("<svg"), "{args:?}");
         assert_no_overlap(&svg);
     }
@@ -322,7 +306,7 @@ fn frequencies_add_up_over_groups() {
         .map(|t| t["units"].as_u64().unwrap())
         .collect();
     assert!(terms.windows(2).all(|w| w[0] >= w[1]), "{terms:?}");
-    let page = text(&kumiai(&["freq", "--per-group", "--wordcloud"]));
+    let page = kumiai(&["freq", "--per-group", "--wordcloud"]).stdout;
     assert_eq!(page.matches("<svg").count(), 3);
     assert!(page.contains("<figcaption>図1"));
 }
@@ -366,10 +350,10 @@ questions = ["悩み"]
             args.push("--per-group");
         }
         let out = raw(dir.path(), &args);
-        let page = text(&out);
+        let page = &out.stdout;
         if cmd == "ca" && page.is_empty() {
             // Too small a table for CA is an error, said as such.
-            assert!(String::from_utf8_lossy(&out.stderr).contains("correspondence analysis"));
+            assert!(out.stderr.contains("correspondence analysis"));
             continue;
         }
         assert!(!page.contains("<script>"), "{cmd}");

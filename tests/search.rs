@@ -696,7 +696,7 @@ fn heads_stems_and_negatives_reach_what_the_text_says() {
     for (word, place) in [("減少", "rengo-kanagawa-2024"), ("激減", "自治労横浜")] {
         assert!(
             fewer.iter().any(|h| text(h).contains(word)
-                && s(h, "record").len() > 0
+                && !s(h, "record").is_empty()
                 && (s(h, "doc") == place || s(h, "local").contains(place))),
             "{word} in {place} not found"
         );

@@ -407,6 +407,14 @@ fn batch_report_links_escaped_html_and_csv() {
     let terms = std::fs::read(dir.path().join("terms-jcm-2025.csv")).unwrap();
     assert!(terms.starts_with("\u{FEFF}".as_bytes()));
     assert!(String::from_utf8(terms).unwrap().contains("金属"));
+    // The pictures page: network, CA by 県本部 and frequencies, each a figure with its caption.
+    assert!(index.contains("pictures.html"));
+    let pictures = std::fs::read_to_string(dir.path().join("pictures.html")).unwrap();
+    assert_eq!(pictures.matches("<figure").count(), 3, "{pictures}");
+    for caption in ["共起ネットワーク", "対応分析", "頻出語", "県本部別"] {
+        assert!(pictures.contains(caption), "{caption}");
+    }
+    assert!(!pictures.contains("<script") && !pictures.contains("https://"));
 }
 
 /// `--query` narrows to the answers the search finds: 団交 with its thesaurus synonym 団体交渉,

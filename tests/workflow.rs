@@ -320,8 +320,11 @@ fn add_writes_a_table_entry_that_reads_the_survey() {
     assert_eq!(r.code, Some(0), "{}", r.stderr);
     assert_eq!(
         r.stdout.lines().next(),
-        Some("\u{feff}文書,記録番号,行,県本部,単組,組合員数,新採加入の主な取り組み,県本部への要望"),
-        "a table's attribute is one column, without the form's 自治労/競合 pair"
+        Some(
+            "\u{feff}文書,記録番号,行,県本部,単組,組合員数（数値）,組合員数,新採加入の主な取り組み,県本部への要望"
+        ),
+        "a table's attribute is its number then its text as written, without the form's \
+         自治労/競合 pair"
     );
     assert!(r.stdout.contains("奥州市職労"), "{}", r.stdout);
     assert!(r.stdout.contains("新採交流会を今年も続けて開いてほしい"));

@@ -6,8 +6,8 @@ use super::*;
 use crate::report::pictures::{self, Figure};
 use crate::report::table::{Align, Table};
 use crate::themes::ca::{self, Correspondence};
+use crate::themes::model::{Theme, ThemeUnit};
 use crate::themes::network::{self, EdgeRule, Network, NetworkOptions};
-use crate::themes::model::Theme;
 use crate::themes::terms::{self, Terms};
 
 #[derive(Clone, Copy, PartialEq, ValueEnum)]
@@ -92,14 +92,65 @@ pub(super) struct FreqArgs {
 
 /// The selection's terms, as `kumiai themes` counts them.
 fn terms_of(s: &Selected) -> Terms {
+    unit_terms(&s.units, &s.analyzer, &s.concepts)
+}
+
+fn unit_terms(units: &[ThemeUnit], analyzer: &Analyzer, concepts: &terms::Concepts) -> Terms {
     let stopwords = terms::Stopwords::builtin();
     let lexicon = terms::Lexicon {
         stopwords: &stopwords,
-        concepts: &s.concepts,
+        concepts,
         pos: Default::default(),
     };
-    terms::extract(&s.units, &s.analyzer, lexicon)
+    terms::extract(units, analyzer, lexicon)
 }
+
+/// The batch report's pictures of the survey, one page (`file` in `out`): the co-occurrence
+/// network coloured by the report's themes, the correspondence analysis of terms by 県本部 and
+/// the most frequent terms, each with the defaults of `kumiai network`, `ca` and `freq`.
+pub(super) fn report_page(
+    out: &Path,
+    file: &str,
+    docs: &[(Document, Vec<Unit>)],
+    analyzer: &Analyzer,
+    concepts: &terms::Concepts,
+    themes: &[&Theme],
+) -> Result<(), Failure> {
+    let selection = crate::themes::Selection::default();
+    let units = crate::themes::select(docs, &selection, crate::themes::By::Local);
+    let terms = unit_terms(&units, analyzer, concepts);
+    let described = selection.describe();
+    let net = network::terms_network(&terms, themes, &NetworkOptions::default());
+    let labels: Vec<String> = themes.iter().map(|t| t.label.clone()).collect();
+    let mut figures = vec![pictures::network_figure(&net, &labels, &described)];
+    let mut tables = vec![edge_table(&net)];
+    // 単組 are too many points for a readable biplot; 県本部 are the groups a reader compares.
+    let by = crate::themes::By::Prefecture;
+    let grouped = crate::themes::select(docs, &selection, by);
+    let grouped_terms = unit_terms(&grouped, analyzer, concepts);
+    let table = ca::term_group_table(&grouped, &grouped_terms, &ca::top_terms(&grouped_terms, 60));
+    // Too small a table for CA (one 県本部) leaves the page without the biplot, not the report.
+    if let Ok(result) = ca::analyse(&table.terms, &table.groups, &table.counts, 3) {
+        let caption = format!("{described}、{}別", by.label());
+        figures.push(pictures::ca_figure(&result, 40, &caption, "語", by.label()));
+        tables.push(inertia_table(&result));
+    }
+    let rows: Vec<(String, usize)> = ca::top_terms(&terms, 30)
+        .iter()
+        .map(|&id| {
+            let t = &terms.stats[id as usize];
+            (t.term.clone(), t.units)
+        })
+        .collect();
+    figures.push(pictures::frequency_figure(&rows, FREQ_MEASURE, &described));
+    let mut page = Vec::new();
+    pictures::write_page(&mut page, "アンケート自由記述の図", &figures, &tables)?;
+    std::fs::write(out.join(file), page).map_err(|e| format!("cannot write {file}: {e}"))?;
+    Ok(())
+}
+
+/// What `freq` counts, said under its bars.
+const FREQ_MEASURE: &str = "その語を含む単位（文・回答）の数";
 
 /// The selection's themes as `kumiai themes --no-codebook` finds them: they colour the network.
 fn themes_of(s: &Selected) -> Result<Vec<Theme>, Failure> {
@@ -112,7 +163,11 @@ fn themes_of(s: &Selected) -> Result<Vec<Theme>, Failure> {
         discover: Default::default(),
     };
     let found = crate::themes::analyze(s.units.clone(), &s.selection, &s.analyzer, &options)?;
-    Ok(found.themes.into_iter().chain(found.single_branch).collect())
+    Ok(found
+        .themes
+        .into_iter()
+        .chain(found.single_branch)
+        .collect())
 }
 
 fn sink(out: Option<&Path>) -> Result<Box<dyn Write>, Failure> {
@@ -225,15 +280,15 @@ fn edge_table(net: &Network) -> Table {
 
 pub(super) fn ca(cli: &Cli, args: &CaArgs, warnings: &Warnings) -> Result<(), Failure> {
     let s = select::select(cli, &args.select, warnings)?;
-    let (rows, cols, table) = match &args.codebook {
+    let table = match &args.codebook {
         Some(path) => code_table(&s, path)?,
         None => {
             let terms = terms_of(&s);
-            let t = ca::term_group_table(&s.units, &terms, &ca::top_terms(&terms, args.top_terms));
-            (t.terms, t.groups, t.counts)
+            ca::term_group_table(&s.units, &terms, &ca::top_terms(&terms, args.top_terms))
         }
     };
-    let result = ca::analyse(&rows, &cols, &table, 3).map_err(Failure::from)?;
+    let result =
+        ca::analyse(&table.terms, &table.groups, &table.counts, 3).map_err(Failure::from)?;
     let group_noun = s.by.label();
     let rows = if args.codebook.is_some() {
         "コード"
@@ -263,24 +318,22 @@ pub(super) fn ca(cli: &Cli, args: &CaArgs, warnings: &Warnings) -> Result<(), Fa
 }
 
 /// Codes × groups from the analyst's codebook: units of each group carrying each code.
-fn code_table(
-    s: &Selected,
-    path: &Path,
-) -> Result<(Vec<String>, Vec<String>, Vec<Vec<f64>>), Failure> {
+fn code_table(s: &Selected, path: &Path) -> Result<ca::GroupTable, Failure> {
     use crate::themes::codebook;
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read codebook {}: {e}", path.display()))?;
     let book = codebook::parse(&text).map_err(|e| format!("codebook {}: {e}", path.display()))?;
     let table = codebook::tabulate(&book, &s.units, &s.analyzer);
-    Ok((
-        table.codes.iter().map(|c| c.code.clone()).collect(),
-        table.groups.clone(),
-        table
+    Ok(ca::GroupTable {
+        terms: table.codes.iter().map(|c| c.code.clone()).collect(),
+        groups: table.groups.clone(),
+        group_units: table.group_units.clone(),
+        counts: table
             .codes
             .iter()
             .map(|c| c.counts.iter().map(|&n| n as f64).collect())
             .collect(),
-    ))
+    })
 }
 
 fn inertia_table(ca: &Correspondence) -> Table {
@@ -363,7 +416,7 @@ pub(super) fn freq(cli: &Cli, args: &FreqArgs, warnings: &Warnings) -> Result<()
         Vec::new()
     };
     let selection = s.selection.describe();
-    let measure = "その語を含む単位（文・回答）の数";
+    let measure = FREQ_MEASURE;
     if args.output.format == PictureFormat::Csv {
         let dir = csv_dir(&args.output, "freq-csv");
         std::fs::create_dir_all(&dir)

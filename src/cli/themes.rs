@@ -222,6 +222,8 @@ pub(super) fn batch_report(cli: &Cli, out: &Path, warnings: &Warnings) -> Result
         ] {
             write_report(&result, format, Some(&out.join(file)))?;
         }
+        let themes: Vec<_> = result.themes.iter().chain(&result.single_branch).collect();
+        super::pictures::report_page(out, "pictures.html", &docs, &analyzer, &concepts, &themes)?;
         index.link(
             "themes.html",
             "アンケート自由記述のテーマ（単組別）",
@@ -231,6 +233,11 @@ pub(super) fn batch_report(cli: &Cli, out: &Path, warnings: &Warnings) -> Result
                 ("JSON", "themes.json"),
                 ("CSV", "themes-csv/"),
             ],
+        );
+        index.link(
+            "pictures.html",
+            "アンケート自由記述の図（共起ネットワーク・対応分析・頻出語）",
+            &[],
         );
     }
     bar.inc(1);

@@ -336,9 +336,17 @@ mod tests {
         let pairs: Vec<(&str, &str)> = net
             .edges
             .iter()
-            .map(|e| (net.nodes[e.source].label.as_str(), net.nodes[e.target].label.as_str()))
+            .map(|e| {
+                (
+                    net.nodes[e.source].label.as_str(),
+                    net.nodes[e.target].label.as_str(),
+                )
+            })
             .collect();
-        assert_eq!(pairs, [("団体交渉", "要求"), ("団体", "要求"), ("交渉", "要求")]);
+        assert_eq!(
+            pairs,
+            [("団体交渉", "要求"), ("団体", "要求"), ("交渉", "要求")]
+        );
     }
 
     #[test]
