@@ -40,6 +40,8 @@ pub(super) struct Selected {
     pub(super) units: Vec<ThemeUnit>,
     pub(super) analyzer: Analyzer,
     pub(super) concepts: themes::terms::Concepts,
+    /// The layout doubts (注記) about the files these units come from.
+    pub(super) notes: Vec<String>,
 }
 
 /// Loads the corpus once, applies the filters (and the query, through the index) and groups
@@ -85,10 +87,31 @@ pub(super) fn select(
         )));
     }
     Ok(Selected {
+        notes: layout_notes(&docs, &units, warnings),
         analyzer: analyzer(cli, Some(&manifest))?,
         concepts: themes::terms::Concepts::new(&manifest.synonyms, !args.no_thesaurus),
         selection,
         by,
         units,
     })
+}
+
+/// The layout doubts of the files `units` come from, in plain Japanese, for a report's 注記.
+pub(super) fn layout_notes(
+    docs: &[(Document, Vec<Unit>)],
+    units: &[ThemeUnit],
+    warnings: &Warnings,
+) -> Vec<String> {
+    let used: std::collections::HashSet<&str> = units.iter().map(|u| u.doc.as_str()).collect();
+    let files: Vec<&Path> = docs
+        .iter()
+        .filter(|(d, _)| used.contains(d.id.as_str()))
+        .map(|(d, _)| d.path.as_path())
+        .collect();
+    let mine: Vec<_> = warnings
+        .snapshot()
+        .into_iter()
+        .filter(|w| files.contains(&w.file.as_path()))
+        .collect();
+    crate::warning::layout_notes(&mine)
 }

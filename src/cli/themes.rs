@@ -117,6 +117,7 @@ pub(super) fn themes(cli: &Cli, args: &ThemesArgs, warnings: &Warnings) -> Resul
         units,
         analyzer,
         concepts,
+        notes,
     } = select::select(cli, &args.select, warnings)?;
     let options = themes::Options {
         by,
@@ -135,7 +136,8 @@ pub(super) fn themes(cli: &Cli, args: &ThemesArgs, warnings: &Warnings) -> Resul
         },
     };
     let suggest_units = args.suggest_codebook.as_ref().map(|_| units.clone());
-    let result = themes::analyze(units, &selection, &analyzer, &options)?;
+    let mut result = themes::analyze(units, &selection, &analyzer, &options)?;
+    result.notes = notes;
     if let (Some(path), Some(units)) = (&args.suggest_codebook, suggest_units) {
         let all: Vec<_> = result
             .themes
@@ -212,7 +214,9 @@ pub(super) fn batch_report(cli: &Cli, out: &Path, warnings: &Warnings) -> Result
             codebook: themes::CodebookSource::Shipped,
             discover: Default::default(),
         };
-        let result = themes::analyze(units, &selection, &analyzer, &options)?;
+        let notes = select::layout_notes(&docs, &units, warnings);
+        let mut result = themes::analyze(units, &selection, &analyzer, &options)?;
+        result.notes = notes;
         for (file, format) in [
             ("themes.html", ThemesFormat::Html),
             ("themes.md", ThemesFormat::Md),

@@ -121,6 +121,16 @@ pub fn write_markdown(out: &mut impl Write, r: &ThemeReport) -> io::Result<()> {
         out,
         "- テーマは記述を節（。や・、「が、」などの区切り）に分けて探し、記述はその節が入るすべてのテーマに数える。\n"
     )?;
+    if !r.notes.is_empty() {
+        writeln!(out, "## 注記\n")?;
+        for note in &r.notes {
+            match note.trim_start().strip_prefix('・') {
+                Some(item) => writeln!(out, "- {}", md(item))?,
+                None => writeln!(out, "\n{}\n", md(note))?,
+            }
+        }
+        writeln!(out)?;
+    }
 
     writeln!(out, "## テーマ一覧\n")?;
     if r.themes.is_empty() {
@@ -758,6 +768,18 @@ pub fn write_html(out: &mut impl Write, r: &ThemeReport) -> io::Result<()> {
         r.other.units,
         html(&r.rule)
     )?;
+    if !r.notes.is_empty() {
+        writeln!(out, "<h2>注記</h2><ul class=\"notes\">")?;
+        for note in &r.notes {
+            let note = note.trim_start();
+            writeln!(
+                out,
+                "<li>{}</li>",
+                html(note.strip_prefix('・').unwrap_or(note))
+            )?;
+        }
+        writeln!(out, "</ul>")?;
+    }
 
     writeln!(out, "<h2>テーマ一覧</h2>")?;
     if r.themes.is_empty() {
@@ -1352,6 +1374,10 @@ mod tests {
                 }],
                 codes: Vec::new(),
             }],
+            notes: vec![
+                "jichiro-survey-2024.txt：調査票の様式と合わない箇所が 1 か所あります。".into(),
+                "  ・岩手 / 自治労奥州市職員労働組合（86行目）：競合単組との差別化".into(),
+            ],
             codebook: codebook.then(|| CodeTable {
                 groups,
                 group_units: vec![2, 1, 2, 2],
@@ -1433,6 +1459,10 @@ mod tests {
         assert!(md.contains("**+2.50**"));
         assert!(md.contains("会計年度任用職員"));
         assert!(md.contains("&lt;script&gt;") && !md.contains("<script"));
+        assert!(md.contains(
+            "## 注記\n\n\njichiro-survey-2024.txt：調査票の様式と合わない箇所が 1 か所あります。\n\n\
+             - 岩手 / 自治労奥州市職員労働組合（86行目）：競合単組との差別化\n"
+        ));
     }
 
     #[test]
@@ -1463,6 +1493,10 @@ mod tests {
         assert!(page.contains("<details><summary>共済（2 件）</summary>"));
         assert!(page.contains("設問群：取り組み・工夫"));
         assert!(page.contains("<h2>テーマとコードの対応</h2>"));
+        assert!(page.contains("<h2>注記</h2>"));
+        assert!(
+            page.contains("<li>岩手 / 自治労奥州市職員労働組合（86行目）：競合単組との差別化</li>")
+        );
         assert!(page.contains("コードで捉えられていないテーマ"));
         // Without a codebook there is no heat map.
         let page = render(write_html, &report(false));

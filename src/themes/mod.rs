@@ -249,6 +249,7 @@ pub fn analyze(
         codebook,
         joined,
         families,
+        notes: Vec::new(),
     })
 }
 

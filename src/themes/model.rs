@@ -193,4 +193,8 @@ pub struct ThemeReport {
     pub joined: Option<Joined>,
     /// Themes and codes per question family.
     pub families: Vec<Family>,
+    /// Doubts about the survey layout behind these answers (注記, in Japanese, from
+    /// [`crate::warning::layout_notes`]): which 単組 and questions to check in the original.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
