@@ -72,21 +72,6 @@ fn cell(c: &CodeStat, j: usize) -> (usize, f64, f64) {
     )
 }
 
-/// At most `n` characters of `t` on one line, with "…" when cut.
-fn short(t: &str, n: usize) -> String {
-    let one_line: String = t
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    if one_line.chars().count() <= n {
-        one_line
-    } else {
-        let mut s: String = one_line.chars().take(n.saturating_sub(1)).collect();
-        s.push('…');
-        s
-    }
-}
-
 fn joined(items: &[String], escape: fn(&str) -> String) -> String {
     items
         .iter()
@@ -355,7 +340,7 @@ fn codebook_markdown(out: &mut impl Write, cb: &CodeTable, g: &str) -> io::Resul
             writeln!(
                 out,
                 "- {}（{}）",
-                md(&short(&u.text, 80)),
+                md(&super::short_label(&u.text, 80)),
                 md(&unit_source(&u.branch, u.question.as_deref()))
             )?;
         }
@@ -798,7 +783,7 @@ pub fn write_html(out: &mut impl Write, r: &ThemeReport) -> io::Result<()> {
                 out,
                 "<tr><td class=\"n\">{n}</td><td><a href=\"#theme-{n}\">{}</a><br><span class=\"note\">{}</span></td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
                 html(&t.label),
-                html(&short(&t.subtitle, 60)),
+                html(&super::short_label(&t.subtitle, 60)),
                 t.branches.len(),
                 t.size,
                 html(&coverage_cell(t)),
@@ -959,7 +944,7 @@ fn bar_chart(out: &mut impl Write, themes: &[Theme], g: &str) -> io::Result<()> 
             LABEL_W - 8,
             y + ROW_H / 2,
             i + 1,
-            html(&short(&t.label, 20)),
+            html(&super::short_label(&t.label, 20)),
             y + 4,
             ROW_H - 8,
             LABEL_W + w + 6,
@@ -1005,7 +990,7 @@ fn heat_map(out: &mut impl Write, cb: &CodeTable, g: &str) -> io::Result<()> {
     let longest = cb
         .groups
         .iter()
-        .map(|x| short(x, GROUP_CHARS).chars().count())
+        .map(|x| super::short_label(x, GROUP_CHARS).chars().count())
         .max()
         .unwrap_or(0);
     // Rotated (-45°) group names: about 13px per character, times sin 45°.
@@ -1026,7 +1011,7 @@ fn heat_map(out: &mut impl Write, cb: &CodeTable, g: &str) -> io::Result<()> {
             out,
             "<text x=\"{x}\" y=\"{y}\" transform=\"rotate(-45 {x} {y})\"><title>{}</title>{}</text>",
             html(grp),
-            html(&short(grp, GROUP_CHARS))
+            html(&super::short_label(grp, GROUP_CHARS))
         )?;
     }
     for (i, c) in cb.codes.iter().enumerate() {
@@ -1037,7 +1022,7 @@ fn heat_map(out: &mut impl Write, cb: &CodeTable, g: &str) -> io::Result<()> {
             LABEL_W - 8,
             y + CELL_H / 2,
             html(&c.code),
-            html(&short(&c.code, 14))
+            html(&super::short_label(&c.code, 14))
         )?;
         for j in 0..cols {
             let x = LABEL_W + j * CELL_W;
