@@ -5,45 +5,21 @@
 //!
 //! Run: `cargo bench --bench pictures` (`KUMIAI_BENCH_UNITS` changes the size).
 
-use std::path::Path;
+mod common;
+
 use std::time::Instant;
 
 use kumiai::analyze::Analyzer;
-use kumiai::ingest::{self, Manifest};
 use kumiai::report::pictures;
 use kumiai::themes::network::{self, NetworkOptions};
-use kumiai::themes::{By, Selection, ca, select, terms};
-use kumiai::warning::Warnings;
+use kumiai::themes::{ca, terms};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
-    let target: usize = std::env::var("KUMIAI_BENCH_UNITS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1_000_000);
-    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora");
-    let warnings = Warnings::default();
-    let manifest = Manifest::load(&corpus).expect("the bundled manifest");
-    let docs: Vec<_> = ingest::load_corpus(&corpus, &manifest, &warnings)
-        .into_iter()
-        .map(|d| {
-            let units = kumiai::segment::segment(&d, &warnings);
-            (d, units)
-        })
-        .collect();
-    let survey = select(&docs, &Selection::default(), By::Local);
-    let copies = target.div_ceil(survey.len());
-    let units: Vec<_> = (0..copies)
-        .flat_map(|c| {
-            survey.iter().map(move |u| {
-                let mut u = u.clone();
-                u.branch = format!("{}#{}", u.branch, c % 50);
-                u
-            })
-        })
-        .collect();
+    let (_, survey) = common::bundled_survey();
+    let units = common::replicated(&survey);
     let analyzer = Analyzer::new(&[]).expect("the embedded dictionary loads");
     let stopwords = terms::Stopwords::builtin();
     let concepts = terms::Concepts::new(&[], true);

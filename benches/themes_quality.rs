@@ -12,15 +12,15 @@
 //! `KUMIAI_BENCH_THEMES` (themes asked for), `KUMIAI_BENCH_SHARE` (largest theme, share of
 //! clauses), `KUMIAI_BENCH_MIN` (smallest listed theme), `KUMIAI_BENCH_POS` (名詞,動詞,形容詞).
 
+mod common;
+
 use std::collections::HashSet;
 use std::path::Path;
 
 use kumiai::analyze::Analyzer;
-use kumiai::ingest::{self, Manifest};
 use kumiai::themes::eval::{self, f1};
 use kumiai::themes::model::ThemeUnit;
-use kumiai::themes::{self, By, Selection, select, terms};
-use kumiai::warning::Warnings;
+use kumiai::themes::{self, By, Selection, terms};
 
 type Set = HashSet<usize>;
 
@@ -129,17 +129,7 @@ fn env_or<T: std::str::FromStr>(key: &str, default: T) -> T {
 
 fn main() {
     let verbose = std::env::args().any(|a| a == "-v");
-    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora");
-    let warnings = Warnings::default();
-    let manifest = Manifest::load(&corpus).expect("the bundled manifest");
-    let docs: Vec<_> = ingest::load_corpus(&corpus, &manifest, &warnings)
-        .into_iter()
-        .map(|d| {
-            let units = kumiai::segment::segment(&d, &warnings);
-            (d, units)
-        })
-        .collect();
-    let units = select(&docs, &Selection::default(), By::Local);
+    let (manifest, units) = common::bundled_survey();
     let gold = gold(&units);
     let analyzer = Analyzer::new(&[]).expect("the embedded dictionary loads");
     let concepts = terms::Concepts::new(&manifest.synonyms, true);
