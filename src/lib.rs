@@ -8,12 +8,14 @@
 pub mod analyze;
 pub mod cli;
 pub mod compare;
+pub mod corpus;
 pub mod index;
 pub mod ingest;
 pub mod normalize;
 pub mod report;
 pub mod search;
 pub mod segment;
+pub mod serve;
 pub mod themes;
 pub mod trend;
 pub mod warning;

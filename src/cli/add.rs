@@ -21,7 +21,8 @@ pub(super) fn add(cli: &Cli, file: &Path) -> Result<(), Failure> {
             cli.corpus.display()
         )
     })?;
-    let manifest = load_manifest(&cli.corpus)?;
+    let session = open_corpus(cli)?;
+    let manifest = session.manifest();
     if manifest.entry(rel).is_some() {
         return Err(Failure::from(format!(
             "{} is already listed in {MANIFEST_FILE}: edit its entry there",
@@ -122,7 +123,7 @@ pub(super) fn add(cli: &Cli, file: &Path) -> Result<(), Failure> {
     }
     new.push_str(&entry);
     // Never leave a manifest that no longer parses.
-    Manifest::parse(&new, &path)?;
+    crate::ingest::Manifest::parse(&new, &path)?;
     std::fs::write(&path, &new).map_err(|e| format!("{}: {e}", path.display()))?;
     let stdout = io::stdout();
     let mut out = stdout.lock();

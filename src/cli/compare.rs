@@ -6,14 +6,14 @@ use super::*;
 /// title is its manifest entry's, else its first line (the document's own title), never
 /// the path, which may be a temporary file's.
 pub(super) fn compare_operand(
-    cli: &Cli,
+    corpus: Option<&Corpus>,
     arg: &str,
     docs: &[Document],
     warnings: &Warnings,
 ) -> Result<(String, String), Failure> {
     let path = Path::new(arg);
     if path.is_file() {
-        let doc = super::corpus::load_named_file(cli, path, warnings)?;
+        let doc = crate::corpus::load_named_file(corpus, path, warnings)?;
         let title = if doc.meta.title.trim().is_empty() {
             arg.to_string()
         } else {
@@ -29,16 +29,8 @@ pub(super) fn compare_operand(
     prose_text(doc, arg).map(|text| (doc.meta.title.clone(), text))
 }
 
-/// The text of a policy document to compare. A survey is refused: its text names the
-/// respondents (記入者お名前), which no command prints, and a 新旧対照表 of form fields and
-/// answers would not be read as one anyway.
 fn prose_text(doc: &Document, arg: &str) -> Result<String, Failure> {
-    match doc.layout {
-        ingest::Layout::Prose => Ok(doc.text.clone()),
-        ingest::Layout::Form(_) | ingest::Layout::Table(_) => Err(Failure::from(format!(
-            "{arg} is a survey: compare works on policy texts (a survey's records name their respondents, which are never shown); to see how answers differ between years, use `kumiai themes --by year`"
-        ))),
-    }
+    Ok(crate::corpus::prose_text(doc, arg)?.to_string())
 }
 
 pub(super) fn compare(
@@ -50,15 +42,19 @@ pub(super) fn compare(
 ) -> Result<(), Failure> {
     let needs_corpus =
         org.is_some() || [old, new].iter().flatten().any(|a| !Path::new(a).is_file());
-    let docs = if needs_corpus {
-        load_corpus(&cli.corpus, warnings)?.1
+    let corpus = if needs_corpus {
+        Some(open_corpus(cli)?)
     } else {
-        Vec::new()
+        corpus_if_present(cli)?
+    };
+    let docs = match (&corpus, needs_corpus) {
+        (Some(c), true) => c.documents(warnings),
+        _ => Vec::new(),
     };
     let ((old_name, old_text), (new_name, new_text)) = match (old, new, org) {
         (Some(old), Some(new), None) => (
-            compare_operand(cli, old, &docs, warnings)?,
-            compare_operand(cli, new, &docs, warnings)?,
+            compare_operand(corpus.as_ref(), old, &docs, warnings)?,
+            compare_operand(corpus.as_ref(), new, &docs, warnings)?,
         ),
         (None, None, Some(org)) if years.len() == 2 => {
             let of_year = |year: u16| {
@@ -80,7 +76,7 @@ pub(super) fn compare(
             ));
         }
     };
-    let analyzer = analyzer(cli, None)?;
+    let analyzer = analyzer_of(cli, corpus.as_ref())?;
     let comparison = crate::compare::compare(&old_text, &new_text, &analyzer, &Default::default());
     let color = out.is_none()
         && io::stdout().is_terminal()
@@ -119,14 +115,15 @@ pub(super) fn trend(
     out: Option<&Path>,
     warnings: &Warnings,
 ) -> Result<(), Failure> {
-    let (manifest, mut docs) = load_corpus(&cli.corpus, warnings)?;
+    let corpus = open_corpus(cli)?;
+    let mut docs = corpus.documents(warnings);
     docs.retain(|d| filter.accepts(d));
     if docs.is_empty() {
         return Err(Failure::from(
             "no document of the corpus matches --kind/--org/--year (`kumiai units` lists each document's org and year)",
         ));
     }
-    let analyzer = analyzer(cli, Some(&manifest))?;
+    let analyzer = corpus.analyzer()?;
     let trend = crate::trend::trend(&docs, terms, &analyzer, warnings);
     let mut out = match format {
         TrendFormat::Xlsx => crate::report::binary_output(out, "xlsx")?,

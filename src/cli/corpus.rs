@@ -3,7 +3,7 @@
 use super::*;
 
 pub(super) fn tokenize(cli: &Cli, text: Option<&str>, wakati: bool) -> Result<(), Failure> {
-    let analyzer = analyzer(cli, None)?;
+    let analyzer = analyzer_of(cli, corpus_if_present(cli)?.as_ref())?;
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     let mut emit = |line: &str| -> io::Result<()> {
@@ -33,7 +33,7 @@ pub(super) fn tokenize(cli: &Cli, text: Option<&str>, wakati: bool) -> Result<()
 }
 
 pub(super) fn units(cli: &Cli, format: UnitsFormat, warnings: &Warnings) -> Result<(), Failure> {
-    let (_, docs) = load_corpus(&cli.corpus, warnings)?;
+    let docs = open_corpus(cli)?.documents(warnings);
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     for doc in &docs {
@@ -104,31 +104,6 @@ pub(super) fn unit_line(doc: &Document, unit: &Unit) -> String {
     )
 }
 
-/// A file named on the command line, read with its manifest entry when it lies in the
-/// corpus folder (a CSV survey's columns are described there), else on its own.
-pub(super) fn load_named_file(
-    cli: &Cli,
-    path: &Path,
-    warnings: &Warnings,
-) -> Result<Document, Failure> {
-    let in_corpus = std::fs::canonicalize(&cli.corpus)
-        .ok()
-        .zip(std::fs::canonicalize(path).ok())
-        .and_then(|(corpus, file)| Some(file.strip_prefix(&corpus).ok()?.to_path_buf()));
-    let doc = match in_corpus {
-        Some(rel) => {
-            let manifest = load_manifest(&cli.corpus)?;
-            ingest::load_corpus_file(&cli.corpus, &rel, &manifest, warnings)
-        }
-        None => {
-            let root = path.parent().unwrap_or(Path::new("."));
-            let name = Path::new(path.file_name().ok_or("FILE must name a file")?);
-            ingest::load_file(root, name, None, warnings)
-        }
-    };
-    doc.ok_or_else(|| Failure::from(format!("cannot read {}", path.display())))
-}
-
 pub(super) fn survey(
     cli: &Cli,
     file: Option<&Path>,
@@ -136,9 +111,10 @@ pub(super) fn survey(
     show_personal: bool,
     warnings: &Warnings,
 ) -> Result<(), Failure> {
+    let corpus = corpus_if_present(cli)?;
     let docs: Vec<Document> = match file {
         Some(path) => {
-            let doc = load_named_file(cli, path, warnings)?;
+            let doc = crate::corpus::load_named_file(corpus.as_ref(), path, warnings)?;
             match doc.layout {
                 ingest::Layout::Form(_) | ingest::Layout::Table(_) => {}
                 ingest::Layout::Prose => {
@@ -150,7 +126,10 @@ pub(super) fn survey(
             }
             vec![doc]
         }
-        None => load_corpus(&cli.corpus, warnings)?.1,
+        None => match &corpus {
+            Some(c) => c.documents(warnings),
+            None => open_corpus(cli)?.documents(warnings),
+        },
     };
     let table = crate::report::survey::SurveyTable::build(&docs, show_personal, warnings);
     let mut out = match format {

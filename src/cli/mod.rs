@@ -8,8 +8,9 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::analyze::Analyzer;
+use crate::corpus::Corpus;
 use crate::index;
-use crate::ingest::{self, Document, Manifest};
+use crate::ingest::{self, Document};
 use crate::report::hits::{self, Marker};
 use crate::segment::{self, Unit};
 use crate::warning::{Warning, Warnings};
@@ -103,7 +104,7 @@ enum Command {
         /// each word matched (exact / base / substring / part / synonym).
         #[arg(long)]
         explain: bool,
-        /// Hit counts per organisation, year, kind and 県本部 over all hits.
+        /// Hit counts per organisation, year, kind, 県本部, 単組 and question over all hits.
         #[arg(long)]
         facets: bool,
         /// KH Coder-style concordance: one line per occurrence.
@@ -246,6 +247,25 @@ enum Command {
         /// Output file; standard output by default (xlsx: give a file, or redirect).
         #[arg(long)]
         out: Option<PathBuf>,
+    },
+    /// The local web page: search, themes, codebook, 新旧対照表 and term trends in the browser.
+    ///
+    /// Listens on 127.0.0.1 (this computer only) unless --host widens it, and prints the
+    /// address to open. Read-only: exports are downloads. Ctrl-C stops it.
+    ///
+    /// Examples:
+    ///   kumiai serve
+    ///   kumiai serve --port 8090
+    #[command(verbatim_doc_comment)]
+    Serve {
+        #[command(flatten)]
+        index: IndexArgs,
+        /// Port to listen on (0: any free port).
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// Address to listen on; anything but 127.0.0.1 / ::1 lets other computers in.
+        #[arg(long, default_value = "127.0.0.1")]
+        host: std::net::IpAddr,
     },
     /// Add FILE (in the corpus folder) to kumiai.toml, guessing its entry for you to edit.
     ///
@@ -440,6 +460,7 @@ pub fn run() -> ExitCode {
             &warnings,
         ),
         Command::Add { file } => add::add(&cli, file),
+        Command::Serve { index, port, host } => serve(&cli, &index.dir, *host, *port),
     };
     let mut warnings = warnings.into_vec();
     // A file read twice in one run (index, then the corpus) warns once.
@@ -451,6 +472,10 @@ pub fn run() -> ExitCode {
         _ => LayoutNotes::Unused,
     };
     report_warnings(&warnings, cli.verbose, layout);
+    if std::env::var_os("KUMIAI_TRACE_LOADS").is_some_and(|v| !v.is_empty()) {
+        let (manifests, analyzers) = crate::corpus::load_counts();
+        eprintln!("trace: manifest loads {manifests}, analyzer builds {analyzers}");
+    }
     match result {
         Ok(()) if cli.strict && !warnings.is_empty() => {
             eprintln!(
@@ -474,6 +499,17 @@ pub fn run() -> ExitCode {
             ExitCode::from(failure.status)
         }
     }
+}
+
+/// `kumiai serve`: the index brought up to date (its warnings said now, not at Ctrl-C),
+/// then the web page until Ctrl-C.
+fn serve(cli: &Cli, dir: &Path, host: std::net::IpAddr, port: u16) -> Result<(), Failure> {
+    let corpus = open_corpus(cli)?;
+    let startup = Warnings::default();
+    let idx = search::index_for_search(&corpus, dir, &startup);
+    report_warnings(&startup.into_vec(), cli.verbose, LayoutNotes::Said);
+    let options = crate::serve::Options { host, port };
+    Ok(crate::serve::run(corpus, idx?, options)?)
 }
 
 /// Where a command says the survey layout doubts ([`Warning::layout`]).
@@ -531,30 +567,25 @@ fn report_warnings(warnings: &[Warning], verbose: bool, layout: LayoutNotes) {
     }
 }
 
-fn analyzer(cli: &Cli, manifest: Option<&Manifest>) -> Result<Analyzer, Failure> {
-    let mut dicts = cli.user_dict.clone();
-    if let Some(m) = manifest {
-        dicts.extend(m.user_dictionaries.iter().map(|p| cli.corpus.join(p)));
-    }
-    Ok(Analyzer::new(&dicts)?)
+/// The corpus of `--corpus`, its manifest read once, with the `--user-dict` dictionaries.
+fn open_corpus(cli: &Cli) -> Result<Corpus, Failure> {
+    Ok(Corpus::open(&cli.corpus, &cli.user_dict)?)
 }
 
-/// The corpus, decoded; the manifest is required to parse if present.
-pub fn load_corpus(
-    corpus: &Path,
-    warnings: &Warnings,
-) -> Result<(Manifest, Vec<Document>), Failure> {
-    let manifest = load_manifest(corpus)?;
-    let docs = ingest::load_corpus(corpus, &manifest, warnings);
-    Ok((manifest, docs))
+/// The corpus if its folder exists: `compare` of two loose files and `tokenize` work without
+/// one, with the manifest's user dictionaries when there is one.
+fn corpus_if_present(cli: &Cli) -> Result<Option<Corpus>, Failure> {
+    if cli.corpus.is_dir() {
+        open_corpus(cli).map(Some)
+    } else {
+        Ok(None)
+    }
 }
 
-fn load_manifest(corpus: &Path) -> Result<Manifest, Failure> {
-    if !corpus.is_dir() {
-        return Err(Failure::from(format!(
-            "corpus folder {} not found: run from the project folder or pass --corpus DIR",
-            corpus.display()
-        )));
+/// The analyzer of `corpus`, or without one the shipped and `--user-dict` dictionaries.
+fn analyzer_of(cli: &Cli, corpus: Option<&Corpus>) -> Result<Arc<Analyzer>, Failure> {
+    match corpus {
+        Some(c) => Ok(c.analyzer()?),
+        None => Ok(Arc::new(crate::corpus::build_analyzer(&cli.user_dict)?)),
     }
-    Ok(Manifest::load(corpus)?)
 }

@@ -2,33 +2,15 @@
 
 use super::*;
 
-/// Brings the index up to date, printing what changed unless nothing did.
-pub(super) fn update_index(
-    cli: &Cli,
-    dir: &Path,
-    rebuild: bool,
-    warnings: &Warnings,
-) -> Result<index::KumiaiIndex, Failure> {
-    let manifest = load_manifest(&cli.corpus)?;
-    let analyzer = Arc::new(analyzer(cli, Some(&manifest))?);
-    Ok(update_with(
-        cli, dir, rebuild, warnings, &manifest, analyzer,
-    )?)
-}
-
-fn update_with(
-    cli: &Cli,
-    dir: &Path,
-    rebuild: bool,
-    warnings: &Warnings,
-    manifest: &Manifest,
-    analyzer: Arc<Analyzer>,
-) -> Result<index::KumiaiIndex, index::IndexError> {
-    let options = index::UpdateOptions {
+fn update_options(rebuild: bool) -> index::UpdateOptions {
+    index::UpdateOptions {
         rebuild,
         progress: io::stderr().is_terminal(),
-    };
-    let (idx, report) = index::update(dir, &cli.corpus, manifest, analyzer, &options, warnings)?;
+    }
+}
+
+/// What an update did, unless it did nothing.
+fn say_update(report: &index::UpdateReport) {
     if let Some(why) = &report.rebuilt {
         eprintln!("rebuilding the index: {why}");
     }
@@ -44,6 +26,17 @@ fn update_with(
             report.seconds
         );
     }
+}
+
+/// Brings the index up to date, printing what changed unless nothing did.
+pub(super) fn update_index(
+    corpus: &Corpus,
+    dir: &Path,
+    rebuild: bool,
+    warnings: &Warnings,
+) -> Result<index::KumiaiIndex, Failure> {
+    let (idx, report) = corpus.update_index(dir, &update_options(rebuild), warnings)?;
+    say_update(&report);
     Ok(idx)
 }
 
@@ -53,7 +46,7 @@ pub(super) fn build_index(
     rebuild: bool,
     warnings: &Warnings,
 ) -> Result<(), Failure> {
-    let idx = update_index(cli, dir, rebuild, warnings)?;
+    let idx = update_index(&open_corpus(cli)?, dir, rebuild, warnings)?;
     eprintln!(
         "index {} holds {} unit(s)",
         dir.display(),
@@ -78,24 +71,19 @@ pub(super) struct SearchArgs<'a> {
 
 /// Opens the index for a search: brought up to date, or — while another process holds the
 /// writer lock (`kumiai index` running) — its last commit as it is, with a note.
-fn index_for_search(
-    cli: &Cli,
+pub(super) fn index_for_search(
+    corpus: &Corpus,
     dir: &Path,
     warnings: &Warnings,
 ) -> Result<index::KumiaiIndex, Failure> {
-    let manifest = load_manifest(&cli.corpus)?;
-    let analyzer = Arc::new(analyzer(cli, Some(&manifest))?);
-    match update_with(cli, dir, false, warnings, &manifest, Arc::clone(&analyzer)) {
-        Err(locked @ index::IndexError::Locked(_)) => {
-            let idx = index::KumiaiIndex::open_committed(dir, &cli.corpus, analyzer)
-                .map_err(|_| locked)?;
-            eprintln!(
-                "note: another kumiai process is updating the index; searching its last commit"
-            );
-            Ok(idx)
-        }
-        other => Ok(other?),
+    let (idx, freshness) = corpus.index_for_search(dir, &update_options(false), warnings)?;
+    match freshness {
+        crate::corpus::Freshness::Updated(report) => say_update(&report),
+        crate::corpus::Freshness::LastCommit => eprintln!(
+            "note: another kumiai process is updating the index; searching its last commit"
+        ),
     }
+    Ok(idx)
 }
 
 pub(super) fn search(cli: &Cli, args: &SearchArgs, warnings: &Warnings) -> Result<(), Failure> {
@@ -104,9 +92,9 @@ pub(super) fn search(cli: &Cli, args: &SearchArgs, warnings: &Warnings) -> Resul
         status: EXIT_ERROR,
     })?;
     refuse_unsupported(args)?;
-    let idx = index_for_search(cli, args.index, warnings)?;
-    let manifest = load_manifest(&cli.corpus)?;
-    let synonyms = crate::search::Synonyms::new(&manifest.synonyms, args.thesaurus);
+    let corpus = open_corpus(cli)?;
+    let idx = index_for_search(&corpus, args.index, warnings)?;
+    let synonyms = corpus.synonyms(args.thesaurus);
     let request = crate::search::Request {
         query: &parsed,
         synonyms: &synonyms,

@@ -3,8 +3,8 @@
 
 use super::themes::{ByArg, KindArg};
 use super::*;
-use crate::themes::model::ThemeUnit;
-use crate::themes::{self, By, Selection};
+pub(super) use crate::corpus::Selected;
+use crate::themes::Selection;
 
 #[derive(clap::Args)]
 pub(super) struct SelectArgs {
@@ -33,25 +33,14 @@ pub(super) struct SelectArgs {
     pub(super) index: IndexArgs,
 }
 
-/// The selected units and what analysing them needs.
-pub(super) struct Selected {
-    pub(super) selection: Selection,
-    pub(super) by: By,
-    pub(super) units: Vec<ThemeUnit>,
-    pub(super) analyzer: Analyzer,
-    pub(super) concepts: themes::terms::Concepts,
-    /// The layout doubts (注記) about the files these units come from.
-    pub(super) notes: Vec<String>,
-}
-
-/// Loads the corpus once, applies the filters (and the query, through the index) and groups
-/// the units; an empty selection is an error that names the filters.
+/// Opens the corpus, applies the filters (and the query, through the index) and groups the
+/// units; an empty selection is an error that names the filters.
 pub(super) fn select(
     cli: &Cli,
     args: &SelectArgs,
     warnings: &Warnings,
 ) -> Result<Selected, Failure> {
-    let mut selection = Selection {
+    let selection = Selection {
         kind: args.kind.map(Into::into),
         org: args.org.clone(),
         year: args
@@ -63,55 +52,36 @@ pub(super) fn select(
         question: args.question.clone(),
         ..Default::default()
     };
-    if let Some(q) = &args.query {
-        let parsed = crate::search::query::parse(q).map_err(|e| Failure {
+    let parsed = match &args.query {
+        Some(q) => Some(crate::search::query::parse(q).map_err(|e| Failure {
             message: format!("invalid --query\n{}", e.render(q)),
             status: EXIT_ERROR,
-        })?;
-        let idx = super::search::update_index(cli, &args.index.dir, false, warnings)?;
-        let manifest = load_manifest(&cli.corpus)?;
-        let synonyms = crate::search::Synonyms::new(&manifest.synonyms, !args.no_thesaurus);
-        selection.matching = Some(
-            crate::search::matching_units(&idx, &parsed, &synonyms)
-                .map_err(|e| index::IndexError::Corrupt(idx.dir.clone(), e.to_string()))?,
-        );
-        selection.query = Some(q.clone());
-    }
-    let (manifest, docs) = super::themes::segmented(cli, warnings)?;
-    let by: By = args.by.into();
-    let units = themes::select(&docs, &selection, by);
-    if units.is_empty() {
-        return Err(Failure::from(format!(
-            "no units selected ({}): check the filters",
-            selection.describe()
-        )));
-    }
-    Ok(Selected {
-        notes: layout_notes(&docs, &units, warnings),
-        analyzer: analyzer(cli, Some(&manifest))?,
-        concepts: themes::terms::Concepts::new(&manifest.synonyms, !args.no_thesaurus),
+        })?),
+        None => None,
+    };
+    let corpus = open_corpus(cli)?;
+    let idx = match &parsed {
+        Some(_) => Some(super::search::update_index(
+            &corpus,
+            &args.index.dir,
+            false,
+            warnings,
+        )?),
+        None => None,
+    };
+    let query = args
+        .query
+        .as_deref()
+        .zip(parsed.as_ref())
+        .zip(idx.as_ref())
+        .map(|((text, parsed), idx)| (text, parsed, idx));
+    let docs = corpus.segmented(warnings);
+    Ok(corpus.select(
+        &docs,
         selection,
-        by,
-        units,
-    })
-}
-
-/// The layout doubts of the files `units` come from, in plain Japanese, for a report's 注記.
-pub(super) fn layout_notes(
-    docs: &[(Document, Vec<Unit>)],
-    units: &[ThemeUnit],
-    warnings: &Warnings,
-) -> Vec<String> {
-    let used: std::collections::HashSet<&str> = units.iter().map(|u| u.doc.as_str()).collect();
-    let files: Vec<&Path> = docs
-        .iter()
-        .filter(|(d, _)| used.contains(d.id.as_str()))
-        .map(|(d, _)| d.path.as_path())
-        .collect();
-    let mine: Vec<_> = warnings
-        .snapshot()
-        .into_iter()
-        .filter(|w| files.contains(&w.file.as_path()))
-        .collect();
-    crate::warning::layout_notes(&mine)
+        query,
+        args.by.into(),
+        !args.no_thesaurus,
+        warnings,
+    )?)
 }

@@ -94,22 +94,6 @@ impl From<KindArg> for ingest::Kind {
     }
 }
 
-/// The manifest, and every document of the corpus with its units, segmented in parallel.
-type Segmented = (Manifest, Vec<(Document, Vec<Unit>)>);
-
-pub(super) fn segmented(cli: &Cli, warnings: &Warnings) -> Result<Segmented, Failure> {
-    use rayon::prelude::*;
-    let (manifest, docs) = load_corpus(&cli.corpus, warnings)?;
-    let docs = docs
-        .into_par_iter()
-        .map(|d| {
-            let units = segment::segment(&d, warnings);
-            (d, units)
-        })
-        .collect();
-    Ok((manifest, docs))
-}
-
 pub(super) fn themes(cli: &Cli, args: &ThemesArgs, warnings: &Warnings) -> Result<(), Failure> {
     let select::Selected {
         selection,
@@ -187,9 +171,10 @@ fn write_report(
 pub(super) fn batch_report(cli: &Cli, out: &Path, warnings: &Warnings) -> Result<(), Failure> {
     use indicatif::{ProgressBar, ProgressStyle};
     std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
-    let (manifest, docs) = segmented(cli, warnings)?;
-    let analyzer = analyzer(cli, Some(&manifest))?;
-    let concepts = themes::terms::Concepts::new(&manifest.synonyms, true);
+    let corpus = open_corpus(cli)?;
+    let docs = corpus.segmented(warnings);
+    let analyzer = corpus.analyzer()?;
+    let concepts = corpus.concepts(true);
     let pairs = policy_pairs(&docs);
     let steps = docs.len() as u64 + 1 + pairs.len() as u64;
     let bar = if io::stderr().is_terminal() {
@@ -214,7 +199,7 @@ pub(super) fn batch_report(cli: &Cli, out: &Path, warnings: &Warnings) -> Result
             codebook: themes::CodebookSource::Shipped,
             discover: Default::default(),
         };
-        let notes = select::layout_notes(&docs, &units, warnings);
+        let notes = crate::corpus::layout_notes(&docs, &units, warnings);
         let mut result = themes::analyze(units, &selection, &analyzer, &options)?;
         result.notes = notes;
         for (file, format) in [

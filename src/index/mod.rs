@@ -291,6 +291,21 @@ impl KumiaiIndex {
         Ok(searcher.search(&units, &tantivy::collector::Count)? as u64)
     }
 
+    /// The distinct values of a raw (`STRING`) field in the last commit, e.g. every
+    /// organisation's name.
+    pub fn values_of(&self, field: Field) -> tantivy::Result<std::collections::BTreeSet<String>> {
+        let searcher = self.index.reader()?.searcher();
+        let mut values = std::collections::BTreeSet::new();
+        for segment in searcher.segment_readers() {
+            let inverted = segment.inverted_index(field)?;
+            let mut terms = inverted.terms().stream()?;
+            while terms.advance() {
+                values.insert(String::from_utf8_lossy(terms.key()).into_owned());
+            }
+        }
+        Ok(values)
+    }
+
     /// Opens the last commit to read as it is, without bringing it up to date (another
     /// process holds the writer lock): only if this kumiai and analyzer made it, for `corpus`.
     pub fn open_committed(

@@ -52,7 +52,7 @@ pub fn mark(text: &str, highlights: &[std::ops::Range<usize>], marker: Marker) -
 
 /// Display form of a unit: wrapped lines joined (Japanese needs no separator), runs of
 /// spaces kept short; highlight ranges are re-based onto the result.
-fn display(hit: &Hit) -> (String, Vec<std::ops::Range<usize>>) {
+pub fn display(hit: &Hit) -> (String, Vec<std::ops::Range<usize>>) {
     let mut out = String::with_capacity(hit.text.len());
     let mut map = Vec::with_capacity(hit.text.len() + 1);
     for (i, c) in hit.text.char_indices() {
@@ -77,7 +77,7 @@ fn display(hit: &Hit) -> (String, Vec<std::ops::Range<usize>>) {
     (out, ranges)
 }
 
-fn provenance(hit: &Hit) -> String {
+pub fn provenance(hit: &Hit) -> String {
     match (&hit.branch, &hit.question) {
         (Some(b), Some(q)) => format!("{b}｜{q}"),
         (Some(b), None) => b.clone(),
@@ -98,7 +98,7 @@ fn with_headings(results: &Results) -> impl Iterator<Item = (Option<String>, &Hi
 }
 
 /// A document's title, or for a survey respondent the survey's and the respondent's branch.
-fn document_heading(hit: &Hit) -> String {
+pub fn document_heading(hit: &Hit) -> String {
     let title = match (&hit.branch, hit.record != hit.doc) {
         (Some(branch), true) => format!("{} — {branch}", hit.title),
         _ => hit.title.clone(),
@@ -257,12 +257,14 @@ fn facet_rows(f: &Facets) -> Vec<(&'static str, String)> {
 }
 
 /// Per facet with counts: its label and its (value, count) pairs, most hits first.
-fn facet_counts(f: &Facets) -> Vec<(&'static str, Vec<(&String, &usize)>)> {
+pub fn facet_counts(f: &Facets) -> Vec<(&'static str, Vec<(&String, &usize)>)> {
     [
         ("組織", &f.org),
         ("年度", &f.year),
         ("種別", &f.kind),
         ("県本部", &f.prefecture),
+        ("単組", &f.local),
+        ("設問", &f.question),
     ]
     .into_iter()
     .filter(|(_, counts)| !counts.is_empty())
@@ -301,16 +303,17 @@ fn right_context(s: &str, cols: usize) -> String {
 }
 
 /// One occurrence of a match with its contexts, as KH Coder's コンコーダンス shows it.
-struct KwicLine<'a> {
-    hit: &'a Hit,
-    left: String,
-    hit_text: String,
-    right: String,
+pub struct KwicLine<'a> {
+    pub hit: &'a Hit,
+    /// The context before the match, padded to a fixed display width.
+    pub left: String,
+    pub hit_text: String,
+    pub right: String,
 }
 
 const KWIC_CONTEXT: usize = 30;
 
-fn concordance(results: &Results) -> Vec<KwicLine<'_>> {
+pub fn concordance(results: &Results) -> Vec<KwicLine<'_>> {
     let mut lines = Vec::new();
     for hit in &results.hits {
         let (text, ranges) = display(hit);

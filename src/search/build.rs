@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, Occur as TOccur, PhraseQuery, Query, RangeQuery,
-    RegexQuery, TermQuery,
+    RegexQuery, TermQuery, TermSetQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{Term, query::EmptyQuery};
@@ -564,6 +564,32 @@ impl<'a> Builder<'a> {
         })
     }
 
+    /// The organisations `org:value` names: those whose name holds the value's morphemes as
+    /// a run. `org:連合` finds 連合神奈川 and `org:埼玉` 自治労連埼玉県本部, but `org:自治労`
+    /// never finds 自治労連埼玉県本部: the analyzer keeps 自治労連 whole, and the rival
+    /// organisations stay apart (a substring match conflated them).
+    fn organisations(&self, value: &str) -> Box<dyn Query> {
+        let analyzer = &self.idx.analyzer;
+        let surfaces = |text: &str| -> Vec<String> {
+            tokenizers::morphs(analyzer, text)
+                .into_iter()
+                .map(|m| m.surface)
+                .collect()
+        };
+        let wanted = surfaces(value);
+        let Ok(names) = self.idx.values_of(self.idx.fields.org) else {
+            return Box::new(EmptyQuery);
+        };
+        let terms: Vec<Term> = names
+            .iter()
+            .filter(|name| {
+                !wanted.is_empty() && surfaces(name).windows(wanted.len()).any(|w| w == wanted)
+            })
+            .map(|name| Term::from_field_text(self.idx.fields.org, name))
+            .collect();
+        Box::new(TermSetQuery::new(terms))
+    }
+
     fn filter(&self, filter: &Filter) -> Box<dyn Query> {
         let f = &self.idx.fields;
         let contains = |field: Field, value: &str| -> Box<dyn Query> {
@@ -574,7 +600,7 @@ impl<'a> Builder<'a> {
             }
         };
         match filter {
-            Filter::Org(v) => contains(f.org, v),
+            Filter::Org(v) => self.organisations(v),
             Filter::Branch(v) => contains(f.branch, v),
             Filter::Question(v) => contains(f.question, v),
             Filter::Doc(v) => contains(f.doc, v),

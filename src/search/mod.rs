@@ -147,6 +147,10 @@ pub struct Facets {
     pub year: BTreeMap<String, usize>,
     pub kind: BTreeMap<String, usize>,
     pub prefecture: BTreeMap<String, usize>,
+    /// 単組 of survey hits.
+    pub local: BTreeMap<String, usize>,
+    /// Survey questions of the hits.
+    pub question: BTreeMap<String, usize>,
 }
 
 #[derive(Debug, Serialize)]
@@ -501,6 +505,8 @@ fn facets(searcher: &Searcher, docs: &[DocAddress]) -> Result<Facets, tantivy::T
             ("org", &mut facets.org),
             ("kind", &mut facets.kind),
             ("prefecture", &mut facets.prefecture),
+            ("local", &mut facets.local),
+            ("question", &mut facets.question),
         ];
         for (name, counts) in columns {
             let Some(col) = ff.str(name)? else { continue };

@@ -33,6 +33,11 @@ pub enum CodebookSource {
     #[default]
     Shipped,
     File(PathBuf),
+    /// Rules given as text (pasted into the web page), named `name` in errors.
+    Text {
+        name: String,
+        rules: String,
+    },
     None,
 }
 
@@ -177,6 +182,9 @@ pub fn analyze(
             let text = std::fs::read_to_string(path)
                 .map_err(|e| format!("cannot read codebook {}: {e}", path.display()))?;
             Some(codebook::parse(&text).map_err(|e| format!("codebook {}: {e}", path.display()))?)
+        }
+        CodebookSource::Text { name, rules } => {
+            Some(codebook::parse(rules).map_err(|e| format!("{name}: {e}"))?)
         }
         CodebookSource::Shipped => Some(
             codebook::parse(SHIPPED_CODEBOOK)
