@@ -11,7 +11,6 @@
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use rayon::prelude::*;
@@ -27,16 +26,10 @@ use crate::themes::terms::Concepts;
 use crate::themes::{self, By, Selection};
 use crate::warning::Warnings;
 
-/// Manifest reads and analyzer builds in this process, for `KUMIAI_TRACE_LOADS`.
-static MANIFEST_LOADS: AtomicUsize = AtomicUsize::new(0);
-static ANALYZER_BUILDS: AtomicUsize = AtomicUsize::new(0);
-
-/// (manifest reads, analyzer builds) so far in this process.
+/// (manifest reads, analyzer builds) so far in this process, counted where they happen
+/// ([`Manifest::load`], [`Analyzer::new`]), for `KUMIAI_TRACE_LOADS`.
 pub fn load_counts() -> (usize, usize) {
-    (
-        MANIFEST_LOADS.load(Ordering::Relaxed),
-        ANALYZER_BUILDS.load(Ordering::Relaxed),
-    )
+    (ingest::manifest::loads(), crate::analyze::builds())
 }
 
 /// Why a corpus could not be opened or used.
@@ -123,7 +116,6 @@ impl Corpus {
             return Err(CorpusError::NotFound(root.to_path_buf()));
         }
         let manifest = Manifest::load(root).map_err(CorpusError::Manifest)?;
-        MANIFEST_LOADS.fetch_add(1, Ordering::Relaxed);
         let mut dictionaries = extra_dictionaries.to_vec();
         dictionaries.extend(manifest.user_dictionaries.iter().map(|p| root.join(p)));
         Ok(Self {
@@ -147,7 +139,7 @@ impl Corpus {
         if let Some(a) = self.analyzer.get() {
             return Ok(Arc::clone(a));
         }
-        let built = Arc::new(build_analyzer(&self.dictionaries)?);
+        let built = Arc::new(Analyzer::new(&self.dictionaries)?);
         // A racing first use builds twice at worst; the first one stored is shared.
         Ok(Arc::clone(self.analyzer.get_or_init(|| built)))
     }
@@ -241,6 +233,15 @@ impl Corpus {
             );
             selection.query = Some(text.to_string());
         }
+        if let Some(org) = &selection.org {
+            let analyzer = self.analyzer()?;
+            let names: HashSet<String> = docs
+                .iter()
+                .map(|(d, _)| d.meta.org.clone())
+                .filter(|name| analyzer.names(name, org))
+                .collect();
+            selection.orgs = Some(names);
+        }
         let units = themes::select(docs, &selection, by);
         if units.is_empty() {
             return Err(CorpusError::EmptySelection(selection.describe()));
@@ -266,13 +267,6 @@ pub fn prose_text<'d>(doc: &'d Document, name: &str) -> Result<&'d str, String> 
             "{name} is a survey: compare works on policy texts (a survey's records name their respondents, which are never shown); to see how answers differ between years, use `kumiai themes --by year`"
         )),
     }
-}
-
-/// The analyzer with `dictionaries` (besides the shipped one), counted for
-/// `KUMIAI_TRACE_LOADS`; for work outside any corpus folder (`compare` of two loose files).
-pub fn build_analyzer(dictionaries: &[PathBuf]) -> Result<Analyzer, AnalyzeError> {
-    ANALYZER_BUILDS.fetch_add(1, Ordering::Relaxed);
-    Analyzer::new(dictionaries)
 }
 
 /// A file named by the user, with its manifest entry when `corpus` holds it.

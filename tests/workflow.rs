@@ -613,3 +613,53 @@ fn a_new_branch_alias_rebuilds_the_index() {
     );
     assert_eq!(json(&r)["hits"][0]["local"], "くれ市職労");
 }
+
+/// One corpus session per process (issue 11): each command reads `kumiai.toml` once and
+/// builds the analyzer once. Before the library `Corpus`, `themes --query` read the manifest
+/// three times and built the analyzer twice, and `compare` and `tokenize` ignored the
+/// manifest's user dictionaries.
+#[test]
+fn each_command_reads_the_manifest_and_builds_the_analyzer_once() {
+    let index = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let (idx, out) = (s(index.path()), s(out.path()));
+    let old = "corpora/jichiroren-saitama-2024-undo-mokuhyo.txt";
+    let new = "tests/fixtures/jichiroren-saitama-2026-draft.txt";
+    let commands: [&[&str]; 7] = [
+        &[
+            "themes",
+            "--query",
+            "未加入者",
+            "--format",
+            "json",
+            "--index",
+            idx,
+        ],
+        &["search", "未加入者", "--format", "json", "--index", idx],
+        &[
+            "network",
+            "--query",
+            "人手不足",
+            "--format",
+            "csv",
+            "--out",
+            out,
+            "--index",
+            idx,
+        ],
+        &["compare", old, new, "--format", "json"],
+        &["trend", "自治労", "--format", "json"],
+        &["tokenize", "自治労連と自治労"],
+        &["report", "--out", out],
+    ];
+    for args in commands {
+        let r = common::Run::of(common::kumiai().env("KUMIAI_TRACE_LOADS", "1").args(args));
+        assert_eq!(r.code, Some(0), "{args:?}: {}", r.stderr);
+        assert!(
+            r.stderr
+                .contains("trace: manifest loads 1, analyzer builds 1"),
+            "{args:?}: {}",
+            r.stderr
+        );
+    }
+}

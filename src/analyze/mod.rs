@@ -126,10 +126,20 @@ pub struct Analyzer {
     version: String,
 }
 
+/// Analyzers built by [`Analyzer::new`] in this process: one per corpus session is the
+/// contract (`KUMIAI_TRACE_LOADS`); each costs the dictionary load and the user dictionary.
+static BUILDS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// How many analyzers [`Analyzer::new`] built so far in this process.
+pub fn builds() -> usize {
+    BUILDS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 impl Analyzer {
     /// The embedded IPADIC plus the shipped user dictionary plus any `extra` user dictionaries
     /// (MeCab 13-column CSV, or lindera's 3-column `surface,品詞,読み`).
     pub fn new(extra: &[PathBuf]) -> Result<Self, AnalyzeError> {
+        BUILDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let dictionary = kumiai_ipadic::load()
             .map_err(|e| AnalyzeError(format!("cannot load the embedded dictionary: {e}")))?;
         let mut csv = String::from(BUILTIN_USER_DICTIONARY);
@@ -181,6 +191,23 @@ impl Analyzer {
                 features: t.details_iter().map(str::to_string).collect(),
             })
             .collect()
+    }
+
+    /// Whether the name `name` holds the morphemes of `word` as a run, both folded as the
+    /// index folds text: 連合 names 連合神奈川 and 埼玉 names 自治労連埼玉県本部, but 自治労
+    /// never names 自治労連埼玉県本部 (the dictionary keeps 自治労連 whole, and the two are
+    /// rival organisations that a substring test conflated). For `org:` and `--org`.
+    pub fn names(&self, name: &str, word: &str) -> bool {
+        let surfaces = |text: &str| -> Vec<String> {
+            let folded = crate::normalize::fold_word(text);
+            self.morphemes(&folded)
+                .iter()
+                .filter(|m| !m.is_symbol())
+                .map(|m| m.surface.to_string())
+                .collect()
+        };
+        let wanted = surfaces(word);
+        !wanted.is_empty() && surfaces(name).windows(wanted.len()).any(|w| w == wanted)
     }
 
     /// Tokenizes `text` like [`Analyzer::tokenize`], keeping only surface, POS and base form.
@@ -248,4 +275,26 @@ fn build_user_dictionary(
     DictionaryBuilder::new(metadata.clone())
         .build_user_dict_from_reader(csv.as_bytes())
         .map_err(|e| AnalyzeError(format!("invalid user dictionary: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_organisation_is_named_by_whole_words_only() {
+        let a = Analyzer::new(&[]).expect("analyzer");
+        assert!(a.names("自治労", "自治労"));
+        assert!(a.names("連合神奈川", "連合"));
+        assert!(a.names("自治労連埼玉県本部", "埼玉"));
+        assert!(a.names("自治労連埼玉県本部", "自治労連"));
+        assert!(
+            a.names("ＪＣＭ金属労協", "金属労協"),
+            "folded as the index folds"
+        );
+        // The rival organisations stay apart.
+        assert!(!a.names("自治労連埼玉県本部", "自治労"));
+        assert!(!a.names("自治労", "自治労連"));
+        assert!(!a.names("自治労", ""));
+    }
 }

@@ -586,6 +586,6 @@ fn corpus_if_present(cli: &Cli) -> Result<Option<Corpus>, Failure> {
 fn analyzer_of(cli: &Cli, corpus: Option<&Corpus>) -> Result<Arc<Analyzer>, Failure> {
     match corpus {
         Some(c) => Ok(c.analyzer()?),
-        None => Ok(Arc::new(crate::corpus::build_analyzer(&cli.user_dict)?)),
+        None => Ok(Arc::new(Analyzer::new(&cli.user_dict)?)),
     }
 }

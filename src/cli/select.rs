@@ -11,7 +11,7 @@ pub(super) struct SelectArgs {
     /// Document kind to analyse (default: survey).
     #[arg(long, value_enum)]
     pub(super) kind: Option<KindArg>,
-    /// Organisation (substring), e.g. 自治労.
+    /// Organisation, by whole words of its name: 連合 takes 連合神奈川, 自治労 never 自治労連….
     #[arg(long)]
     pub(super) org: Option<String>,
     /// Year or span: 2025, 2024-2025.

@@ -173,9 +173,18 @@ pub fn is_table_file(path: &Path) -> bool {
 /// Extensions read as tabular surveys.
 pub const TABLE_EXTENSIONS: &[&str] = &["csv", "tsv", "xlsx", "xlsm", "xls", "ods"];
 
+/// Manifest reads by [`Manifest::load`] in this process (`KUMIAI_TRACE_LOADS`).
+static LOADS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// How many times [`Manifest::load`] ran in this process.
+pub fn loads() -> usize {
+    LOADS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 impl Manifest {
     /// Reads `dir/kumiai.toml`; a missing manifest is an empty one.
     pub fn load(dir: &Path) -> Result<Self, String> {
+        LOADS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let path = dir.join(MANIFEST_FILE);
         let text = match std::fs::read_to_string(&path) {
             Ok(text) => text,

@@ -564,27 +564,15 @@ impl<'a> Builder<'a> {
         })
     }
 
-    /// The organisations `org:value` names: those whose name holds the value's morphemes as
-    /// a run. `org:連合` finds 連合神奈川 and `org:埼玉` 自治労連埼玉県本部, but `org:自治労`
-    /// never finds 自治労連埼玉県本部: the analyzer keeps 自治労連 whole, and the rival
-    /// organisations stay apart (a substring match conflated them).
+    /// The organisations `org:value` names ([`Analyzer::names`]: `org:自治労` never finds
+    /// 自治労連埼玉県本部).
     fn organisations(&self, value: &str) -> Box<dyn Query> {
-        let analyzer = &self.idx.analyzer;
-        let surfaces = |text: &str| -> Vec<String> {
-            tokenizers::morphs(analyzer, text)
-                .into_iter()
-                .map(|m| m.surface)
-                .collect()
-        };
-        let wanted = surfaces(value);
         let Ok(names) = self.idx.values_of(self.idx.fields.org) else {
             return Box::new(EmptyQuery);
         };
         let terms: Vec<Term> = names
             .iter()
-            .filter(|name| {
-                !wanted.is_empty() && surfaces(name).windows(wanted.len()).any(|w| w == wanted)
-            })
+            .filter(|name| self.idx.analyzer.names(name, value))
             .map(|name| Term::from_field_text(self.idx.fields.org, name))
             .collect();
         Box::new(TermSetQuery::new(terms))

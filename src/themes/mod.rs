@@ -80,7 +80,11 @@ impl By {
 #[derive(Debug, Default, Clone)]
 pub struct Selection {
     pub kind: Option<Kind>,
+    /// The organisation asked for, as typed (for the report header).
     pub org: Option<String>,
+    /// The organisations it names ([`crate::analyze::Analyzer::names`]: 自治労 is not
+    /// 自治労連), resolved by the corpus session; without it `org` must match exactly.
+    pub orgs: Option<HashSet<String>>,
     pub year: Option<Years>,
     pub question: Option<String>,
     /// Units matching a search query, as (document id, unit sequence number).
@@ -92,10 +96,11 @@ pub struct Selection {
 impl Selection {
     fn accepts(&self, doc: &Document, unit: &Unit) -> bool {
         doc.meta.kind == self.kind.unwrap_or(Kind::Survey)
-            && self
-                .org
-                .as_ref()
-                .is_none_or(|o| doc.meta.org.contains(o.as_str()))
+            && match (&self.orgs, &self.org) {
+                (Some(names), _) => names.contains(&doc.meta.org),
+                (None, Some(o)) => doc.meta.org == *o,
+                (None, None) => true,
+            }
             && self.year.is_none_or(|y| {
                 doc.meta
                     .year

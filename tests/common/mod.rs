@@ -29,6 +29,11 @@ pub struct Run {
 }
 
 impl Run {
+    /// Runs `cmd` (a [`kumiai`] command with its arguments) to the end.
+    pub fn of(cmd: &mut Command) -> Self {
+        Self::from_output(cmd.output().expect("run kumiai"))
+    }
+
     fn from_output(out: Output) -> Self {
         let run = Run {
             code: out.status.code(),
