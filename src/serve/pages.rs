@@ -230,8 +230,8 @@ fn search_page(app: &App, p: &SearchParams) -> Response {
                 div.cols {
                     div.facets { (facets(results, &here)) }
                     div.results {
-                        @if kwic { (kwic_table(results, p.sort.as_deref(), &link)) }
-                        @else { (hit_list(results)) (pager(results, offset, &link)) }
+                        @if kwic { (kwic_table(results, p.sort.as_deref(), &here)) }
+                        @else { (hit_list(results)) (pager(results, offset, &here)) }
                     }
                 }
             }
@@ -320,13 +320,18 @@ fn filter_for(label: &str, value: &str) -> Option<String> {
 }
 
 fn hit_list(results: &Results) -> Markup {
-    let mut current: Option<&str> = None;
+    // A heading where a new document (record) starts: hits come best document first.
+    let new_record: Vec<bool> = results
+        .hits
+        .iter()
+        .enumerate()
+        .map(|(i, hit)| i == 0 || results.hits[i - 1].record != hit.record)
+        .collect();
     html! {
-        @for hit in &results.hits {
-            @if current != Some(hit.record.as_str()) {
+        @for (hit, new) in results.hits.iter().zip(new_record) {
+            @if new {
                 h2.doc { (hits::document_heading(hit)) }
             }
-            @let _ = { current = Some(hit.record.as_str()); };
             @let (text, ranges) = hits::display(hit);
             div.hit {
                 div.src {
@@ -348,11 +353,8 @@ fn doc_link(hit: &search::Hit) -> String {
     )
 }
 
-fn kwic_table(
-    results: &Results,
-    sort: Option<&str>,
-    link: &dyn Fn(&[(&str, &str)]) -> String,
-) -> Markup {
+fn kwic_table(results: &Results, sort: Option<&str>, here: &Here) -> Markup {
+    let link = |extra: &[(&str, &str)]| here.href(here.q, extra);
     let mut lines = hits::concordance(results);
     match sort {
         // KH Coder's 左 order: by the words nearest the match, read backwards.
@@ -387,7 +389,8 @@ fn kwic_table(
     }
 }
 
-fn pager(results: &Results, offset: usize, link: &dyn Fn(&[(&str, &str)]) -> String) -> Markup {
+fn pager(results: &Results, offset: usize, here: &Here) -> Markup {
+    let link = |extra: &[(&str, &str)]| here.href(here.q, extra);
     let prev = (offset > 0).then(|| offset.saturating_sub(PAGE).to_string());
     let next = (offset + PAGE < results.documents).then(|| (offset + PAGE).to_string());
     let shown_to = (offset + PAGE).min(results.documents);
@@ -486,19 +489,18 @@ pub(super) async fn document(State(app): State<Arc<App>>, Query(p): Query<DocPar
                 &format!("no document {id:?} in the corpus"),
             );
         };
-        let mut heading: Option<String> = None;
+        // Each unit's place, said where it changes.
+        let places: Vec<String> = units.iter().map(unit_heading).collect();
         let body = html! {
             h1 { (doc.meta.title) }
             p.note {
                 (doc.meta.org) " ・ " (doc.meta.year.map(|y| y.to_string()).unwrap_or_else(|| "年不明".into()))
                 " ・ " (doc.meta.kind.as_str()) " ・ " (doc.id)
             }
-            @for unit in units {
-                @let place = unit_heading(unit);
-                @if heading.as_ref() != Some(&place) && !place.is_empty() {
-                    div.sec { (place) }
+            @for (i, unit) in units.iter().enumerate() {
+                @if !places[i].is_empty() && (i == 0 || places[i - 1] != places[i]) {
+                    div.sec { (places[i]) }
                 }
-                @let _ = { heading = Some(place); };
                 p id=(format!("u{}", unit.seq)) class=[(p.unit == Some(unit.seq)).then_some("here")] {
                     span.src { (unit.line) "行目 " }
                     (unit.text)
