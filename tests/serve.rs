@@ -392,6 +392,36 @@ fn pages_exports_and_the_door_over_http() {
     assert!(matches!(too_long.status, 400 | 414), "{}", too_long.status);
     assert_eq!(server.get("/nowhere").status, 404);
 
+    // `kumiai index` run beside the server: its next page reads the new commit.
+    let word = "ヌポポロン";
+    assert_eq!(
+        hit_count(&server.get(&format!("/?q={}", q(word))).text()),
+        0
+    );
+    std::fs::write(
+        dir.path().join("added-later.txt"),
+        format!("第1章\n{word}を含む一文である。\n"),
+    )
+    .unwrap();
+    let indexed = kumiai()
+        .args(["--corpus", dir.path().to_str().unwrap(), "index", "--index"])
+        .arg(server._index.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        indexed.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&indexed.stderr)
+    );
+    let after = server.get(&format!("/?q={}", q(word)));
+    assert_eq!(hit_count(&after.text()), 1, "the new commit is read");
+    assert_eq!(
+        server.get("/doc?id=added-later").status,
+        200,
+        "and the document view follows"
+    );
+
     // A second server on the same port says so; Ctrl-C stops the first cleanly.
     let taken = kumiai()
         .args(["--corpus", dir.path().to_str().unwrap(), "serve", "--port"])
