@@ -21,8 +21,8 @@ fn main() {
     let (_, survey) = common::bundled_survey();
     let units = common::replicated(&survey);
     let analyzer = Analyzer::new(&[]).expect("the embedded dictionary loads");
-    let stopwords = terms::Stopwords::builtin();
-    let concepts = terms::Concepts::new(&[], true);
+    let stopwords = kumiai::lexicon::Stopwords::builtin();
+    let concepts = kumiai::lexicon::Concepts::new(&[], true);
     let lexicon = terms::Lexicon {
         stopwords: &stopwords,
         concepts: &concepts,

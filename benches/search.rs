@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 use kumiai::analyze::Analyzer;
 use kumiai::index::{self, UpdateOptions};
 use kumiai::ingest::Manifest;
-use kumiai::search::{self, By, Request, Synonyms, query};
+use kumiai::lexicon::Synonyms;
+use kumiai::search::{self, By, Request, query};
 use kumiai::warning::Warnings;
 
 /// Target from the performance issue: warm p99 per query.

@@ -23,7 +23,7 @@ fn main() {
     let options = themes::Options {
         by: By::Local,
         stopwords: None,
-        concepts: terms::Concepts::new(&[], true),
+        concepts: kumiai::lexicon::Concepts::new(&[], true),
         pos: Default::default(),
         codebook: themes::CodebookSource::Shipped,
         discover: Default::default(),

@@ -132,7 +132,7 @@ fn main() {
     let (manifest, units) = common::bundled_survey();
     let gold = gold(&units);
     let analyzer = Analyzer::new(&[]).expect("the embedded dictionary loads");
-    let concepts = terms::Concepts::new(&manifest.synonyms, true);
+    let concepts = kumiai::lexicon::Concepts::new(&manifest.synonyms, true);
     let defaults = themes::discover::DiscoverOptions::default();
     let options = themes::Options {
         by: By::Local,
@@ -172,7 +172,7 @@ fn main() {
     let k = discovered.len().max(1);
 
     // TF-IDF over the answers' terms.
-    let stopwords = terms::Stopwords::builtin();
+    let stopwords = kumiai::lexicon::Stopwords::builtin();
     let lexicon = terms::Lexicon {
         stopwords: &stopwords,
         concepts: &concepts,

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates src/search/thesaurus.tsv from Sudachi's synonym dictionary (Apache-2.0), as
+# Regenerates src/lexicon/thesaurus.tsv from Sudachi's synonym dictionary (Apache-2.0), as
 # packaged on npm by azu (sudachi-synonyms-dictionary 18.0.0 = SudachiDict synonyms.txt).
 # Run by hand only when upgrading; the build never touches the network.
 #
@@ -17,8 +17,8 @@ cd "$work"
 npm pack --silent "sudachi-synonyms-dictionary@$version" >/dev/null
 echo "$sha256  sudachi-synonyms-dictionary-$version.tgz" | sha256sum -c --quiet
 tar xzf "sudachi-synonyms-dictionary-$version.tgz"
-cp package/LICENSE "$here/src/search/thesaurus-LICENSE"
-python3 - "$version" >"$here/src/search/thesaurus.tsv" <<'PY'
+cp package/LICENSE "$here/src/lexicon/thesaurus-LICENSE"
+python3 - "$version" >"$here/src/lexicon/thesaurus.tsv" <<'PY'
 import json, sys, unicodedata
 groups = json.load(open("package/sudachi-synonyms-dictionary.json", encoding="utf-8"))
 print(f"# Sudachi synonym dictionary (SudachiDict synonyms.txt via npm sudachi-synonyms-dictionary {sys.argv[1]}),")
@@ -33,4 +33,4 @@ for g in groups:
     if len(words) >= 2:
         print("\t".join(words))
 PY
-wc -l "$here/src/search/thesaurus.tsv"
+wc -l "$here/src/lexicon/thesaurus.tsv"

@@ -18,11 +18,10 @@ use rayon::prelude::*;
 use crate::analyze::{AnalyzeError, Analyzer};
 use crate::index::{self, IndexError, KumiaiIndex, UpdateOptions, UpdateReport};
 use crate::ingest::{self, Document, Manifest};
-use crate::search::Synonyms;
+use crate::lexicon::{Concepts, Synonyms};
 use crate::search::query::ParsedQuery;
 use crate::segment::{self, Unit};
 use crate::themes::model::ThemeUnit;
-use crate::themes::terms::Concepts;
 use crate::themes::{self, By, Selection};
 use crate::warning::Warnings;
 
@@ -263,9 +262,11 @@ impl Corpus {
 pub fn prose_text<'d>(doc: &'d Document, name: &str) -> Result<&'d str, String> {
     match doc.layout {
         ingest::Layout::Prose => Ok(&doc.text),
-        ingest::Layout::Form(_) | ingest::Layout::Table(_) => Err(format!(
-            "{name} is a survey: compare works on policy texts (a survey's records name their respondents, which are never shown); to see how answers differ between years, use `kumiai themes --by year`"
-        )),
+        ingest::Layout::Form(_) | ingest::Layout::UnknownForm(_) | ingest::Layout::Table(_) => {
+            Err(format!(
+                "{name} is a survey: compare works on policy texts (a survey's records name their respondents, which are never shown); to see how answers differ between years, use `kumiai themes --by year`"
+            ))
+        }
     }
 }
 

@@ -583,3 +583,69 @@ fn help_lists_examples_one_per_line() {
         );
     }
 }
+
+/// The house's import order (issue 11): a stage imports only the stages before it, peers
+/// (search, themes, compare, trend) none of each other, and nothing imports the session, the
+/// server or the CLI but those above them. Read from the sources: `crate::<module>` paths.
+#[test]
+fn stages_import_only_the_stages_before_them() {
+    // Rank by the order data flows; `warning` is shared by all.
+    let rank = |module: &str| -> Option<u8> {
+        Some(match module {
+            "warning" | "normalize" | "form" => 0,
+            "lexicon" | "ingest" => 1,
+            "segment" => 2,
+            "analyze" => 3,
+            "index" => 4,
+            "search" | "themes" | "compare" | "trend" => 5,
+            "report" => 6,
+            "corpus" => 7,
+            "serve" => 8,
+            "cli" => 9,
+            _ => return None,
+        })
+    };
+    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut problems = Vec::new();
+    let mut stack = vec![src.clone()];
+    let mut files = 0;
+    while let Some(path) = stack.pop() {
+        if path.is_dir() {
+            stack.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+            continue;
+        }
+        if path.extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
+        let rel = path.strip_prefix(&src).unwrap();
+        let module = rel
+            .components()
+            .next()
+            .unwrap()
+            .as_os_str()
+            .to_string_lossy()
+            .trim_end_matches(".rs")
+            .to_string();
+        let Some(own) = rank(&module) else { continue };
+        files += 1;
+        let text = std::fs::read_to_string(&path).unwrap();
+        for (at, _) in text.match_indices("crate::") {
+            let name: String = text[at + 7..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            let Some(theirs) = rank(&name) else { continue };
+            if name != module && theirs >= own {
+                problems.push(format!("{} imports crate::{name}", rel.display()));
+            }
+        }
+    }
+    assert!(files > 50, "read the sources ({files} files)");
+    problems.sort();
+    problems.dedup();
+    assert!(
+        problems.is_empty(),
+        "imports against the stage order:\n{}",
+        problems.join("\n")
+    );
+}

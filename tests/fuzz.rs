@@ -8,11 +8,13 @@ use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
 use kumiai::analyze::Analyzer;
+use kumiai::form::SurveyForm;
 use kumiai::index::{self, KumiaiIndex, UpdateOptions};
 use kumiai::ingest::{Manifest, decode};
+use kumiai::lexicon::Synonyms;
 use kumiai::normalize;
-use kumiai::search::{self, Synonyms, query};
-use kumiai::segment::survey::{SurveyForm, parse as parse_survey};
+use kumiai::search::{self, query};
+use kumiai::segment::survey::parse as parse_survey;
 use kumiai::warning::Warnings;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};

@@ -258,7 +258,7 @@ fn expansion(word: &str) -> Vec<String> {
             out.extend(g.iter().map(|w| fold(w)));
         }
     }
-    let thesaurus = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/search/thesaurus.tsv");
+    let thesaurus = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/lexicon/thesaurus.tsv");
     for line in std::fs::read_to_string(thesaurus).unwrap().lines() {
         if !line.starts_with('#') && line.split('\t').any(|w| w == fold(word)) {
             out.extend(line.split('\t').map(str::to_string));

@@ -77,7 +77,7 @@ pub(super) fn add(cli: &Cli, file: &Path) -> Result<(), Failure> {
         None => std::fs::read(&full)
             .ok()
             .and_then(|bytes| ingest::decode::decode(&bytes).ok())
-            .and_then(|d| segment::detect_form(&d.text)),
+            .and_then(|d| crate::form::detect(&d.text)),
     };
     let kind = if roles.is_some() || form.is_some() {
         "survey"
@@ -96,7 +96,7 @@ pub(super) fn add(cli: &Cli, file: &Path) -> Result<(), Failure> {
         (None, form) => {
             entry.push_str("# title = \"…\"  (default: the first line of the text)\n");
             if let Some(form) = form {
-                entry.push_str(&format!("form = \"{form}\"\n"));
+                entry.push_str(&format!("form = \"{}\"\n", form.name()));
             }
         }
     }

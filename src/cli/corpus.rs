@@ -116,7 +116,9 @@ pub(super) fn survey(
         Some(path) => {
             let doc = crate::corpus::load_named_file(corpus.as_ref(), path, warnings)?;
             match doc.layout {
-                ingest::Layout::Form(_) | ingest::Layout::Table(_) => {}
+                ingest::Layout::Form(_)
+                | ingest::Layout::UnknownForm(_)
+                | ingest::Layout::Table(_) => {}
                 ingest::Layout::Prose => {
                     return Err(Failure::from(format!(
                         "{}: not a known survey form (its record headers and question labels were not found)",

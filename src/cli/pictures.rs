@@ -95,8 +95,12 @@ fn terms_of(s: &Selected) -> Terms {
     unit_terms(&s.units, &s.analyzer, &s.concepts)
 }
 
-fn unit_terms(units: &[ThemeUnit], analyzer: &Analyzer, concepts: &terms::Concepts) -> Terms {
-    let stopwords = terms::Stopwords::builtin();
+fn unit_terms(
+    units: &[ThemeUnit],
+    analyzer: &Analyzer,
+    concepts: &crate::lexicon::Concepts,
+) -> Terms {
+    let stopwords = crate::lexicon::Stopwords::builtin();
     let lexicon = terms::Lexicon {
         stopwords: &stopwords,
         concepts,
@@ -113,7 +117,7 @@ pub(super) fn report_page(
     file: &str,
     docs: &[(Document, Vec<Unit>)],
     analyzer: &Analyzer,
-    concepts: &terms::Concepts,
+    concepts: &crate::lexicon::Concepts,
     themes: &[&Theme],
 ) -> Result<(), Failure> {
     let selection = crate::themes::Selection::default();

@@ -267,7 +267,7 @@ pub(super) fn batch_report(cli: &Cli, out: &Path, warnings: &Warnings) -> Result
         );
         bar.inc(1);
     }
-    let stopwords = themes::terms::Stopwords::builtin();
+    let stopwords = crate::lexicon::Stopwords::builtin();
     let lexicon = themes::terms::Lexicon {
         stopwords: &stopwords,
         concepts: &concepts,

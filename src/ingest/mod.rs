@@ -12,6 +12,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::form::FormId;
 use crate::warning::{Warning, Warnings};
 use manifest::TABLE_EXTENSIONS;
 pub use manifest::{Kind, Manifest, TableSpec, Years};
@@ -30,8 +31,11 @@ pub struct DocMeta {
 pub enum Layout {
     /// Running text: policies, reports, Markdown.
     Prose,
-    /// A printed survey form, by form name (e.g. "jichiro").
-    Form(String),
+    /// A printed survey form kumiai knows.
+    Form(FormId),
+    /// A printed survey form the manifest names but kumiai does not know: not read at all,
+    /// since its records name respondents (a warning says so).
+    UnknownForm(String),
     /// One row per respondent; `text` is empty for XLSX.
     Table(table::Table),
 }
@@ -304,10 +308,10 @@ pub fn load_file(
                 }
             }
         } else {
-            match entry.and_then(|e| e.form.clone()) {
-                Some(form) => Layout::Form(form),
-                None => crate::segment::detect_form(&decoded.text)
-                    .map_or(Layout::Prose, |name| Layout::Form(name.to_string())),
+            match entry.and_then(|e| e.form.as_deref()) {
+                Some(name) => FormId::from_name(name)
+                    .map_or_else(|| Layout::UnknownForm(name.to_string()), Layout::Form),
+                None => crate::form::detect(&decoded.text).map_or(Layout::Prose, Layout::Form),
             }
         };
         (decoded.text, decoded.encoding, layout)
@@ -373,7 +377,7 @@ fn infer_meta(rel: &Path, text: &str, layout: &Layout) -> DocMeta {
         year,
         kind: match layout {
             Layout::Prose => Kind::Policy,
-            Layout::Form(_) | Layout::Table(_) => Kind::Survey,
+            Layout::Form(_) | Layout::UnknownForm(_) | Layout::Table(_) => Kind::Survey,
         },
         title: default_title(text, layout, rel),
     }
@@ -387,7 +391,7 @@ fn default_title(text: &str, layout: &Layout, rel: &Path) -> String {
             || rel.display().to_string(),
             |n| n.to_string_lossy().into_owned(),
         ),
-        Layout::Prose | Layout::Form(_) => first_line(text, rel),
+        Layout::Prose | Layout::Form(_) | Layout::UnknownForm(_) => first_line(text, rel),
     }
 }
 

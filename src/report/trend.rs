@@ -371,6 +371,9 @@ pub fn write_html(out: &mut impl Write, trend: &Trend) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::trend::tests::{corpus_dir, load, terms, tokens_count};
+    use crate::trend::trend;
+    use crate::warning::Warnings;
 
     fn sample() -> Trend {
         Trend {
@@ -517,5 +520,81 @@ mod tests {
         assert_eq!(tick_step(0.3), 0.1);
         assert_eq!(tick_step(47.0), 10.0);
         assert_eq!(format_tick(0.30000000000000004, 0.1), "0.3");
+    }
+
+    #[test]
+    fn reports_of_the_real_corpus() {
+        let (docs, analyzer) = load(&corpus_dir());
+        let t = trend(
+            &docs,
+            &terms(&["自治労", "<未加入者>"]),
+            &analyzer,
+            &Warnings::default(),
+        );
+        let mut page = Vec::new();
+        write_html(&mut page, &t).unwrap();
+        let page = String::from_utf8(page).unwrap();
+        assert!(page.contains("<svg") && !page.contains("http"));
+        assert!(page.contains("&lt;未加入者&gt;") && !page.contains("<未加入者>"));
+        // One year per organisation: points, no lines.
+        assert!(!page.contains("<polyline"));
+
+        let mut csv = Vec::new();
+        write_csv(&mut csv, &t).unwrap();
+        assert!(csv.starts_with("\u{FEFF}".as_bytes()));
+        assert_eq!(
+            String::from_utf8(csv).unwrap().lines().count(),
+            1 + t.rows.len()
+        );
+
+        let mut table = Vec::new();
+        write_table(&mut table, &t).unwrap();
+        let table = String::from_utf8(table).unwrap();
+        assert!(table.starts_with("組織") && table.contains("自治労（1万語あたり）"));
+
+        let mut json = Vec::new();
+        write_json(&mut json, &t).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&json).unwrap();
+        assert_eq!(v["rows"].as_array().unwrap().len(), t.rows.len());
+    }
+
+    #[test]
+    fn two_years_show_the_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let original =
+            std::fs::read_to_string(corpus_dir().join("jcm-2025-katsudo-hoshin.txt")).unwrap();
+        // The 2024 edition says 賃上げ twice less.
+        let edited = original.replacen("賃上げ", "処遇改善", 2);
+        assert_ne!(edited, original);
+        std::fs::write(dir.path().join("jcm-2025.txt"), &original).unwrap();
+        std::fs::write(dir.path().join("jcm-2024.txt"), &edited).unwrap();
+        std::fs::write(
+            dir.path().join("kumiai.toml"),
+            "[[document]]\nfile = \"jcm-2025.txt\"\norg = \"金属労協\"\nyear = \"2025\"\nkind = \"policy\"\n\n\
+             [[document]]\nfile = \"jcm-2024.txt\"\norg = \"金属労協\"\nyear = \"2024\"\nkind = \"policy\"\n",
+        )
+        .unwrap();
+        let (docs, analyzer) = load(dir.path());
+        let t = trend(
+            &docs,
+            &terms(&["賃上げ", "処遇改善"]),
+            &analyzer,
+            &Warnings::default(),
+        );
+        let years: Vec<&str> = t.rows.iter().map(|r| r.year.as_str()).collect();
+        assert_eq!(years, ["2024", "2025"]);
+        let (old, new) = (&t.rows[0], &t.rows[1]);
+        let before = tokens_count(&docs[1..], "金属労協", "賃上げ", &analyzer).0;
+        assert_eq!(new.counts[0], before);
+        assert!(before >= 2);
+        assert_eq!(old.counts[0], before - 2);
+        assert_eq!(old.counts[1], new.counts[1] + 2);
+        assert!(old.per_10k(0) < new.per_10k(0));
+
+        let mut page = Vec::new();
+        write_html(&mut page, &t).unwrap();
+        let page = String::from_utf8(page).unwrap();
+        assert_eq!(page.matches("<polyline").count(), 2, "one line per term");
+        assert!(page.contains(">2024</text>") && page.contains(">2025</text>"));
     }
 }

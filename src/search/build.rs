@@ -13,10 +13,11 @@ use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{Term, query::EmptyQuery};
 
 use super::query::{Expr, Filter, Occur};
-use super::{MatchType, Synonyms, forward};
+use super::{MatchType, forward};
 use crate::analyze::Analyzer;
 use crate::index::tokenizers::{self, Morph, Role};
 use crate::index::{self, KumiaiIndex};
+use crate::lexicon::Synonyms;
 
 /// Weights of the ways a word matches, tuned on `benches/relevance` (scripts/relevance.py):
 /// the word's morphemes as typed outrank its base form, which outranks the word found inside

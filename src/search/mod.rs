@@ -10,7 +10,6 @@ mod build;
 mod forward;
 pub mod query;
 mod rank;
-pub mod thesaurus;
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -21,47 +20,10 @@ use tantivy::schema::{Field, Value};
 use tantivy::{DocAddress, Searcher, TantivyDocument};
 
 use crate::index::{KumiaiIndex, tokenizers};
+use crate::lexicon::Synonyms;
 use crate::normalize::Normalized;
 use query::ParsedQuery;
 pub use rank::DocumentScore;
-
-/// Groups of interchangeable words (新採 ⇔ 新規採用者) from the manifest, and optionally the
-/// general [`thesaurus`] (団交 ⇔ 団体交渉).
-#[derive(Debug, Default, Clone)]
-pub struct Synonyms {
-    groups: Vec<Vec<String>>,
-    thesaurus: bool,
-}
-
-impl Synonyms {
-    pub fn new(groups: &[Vec<String>], thesaurus: bool) -> Self {
-        Self {
-            groups: groups
-                .iter()
-                .map(|g| g.iter().map(|w| crate::normalize::fold_word(w)).collect())
-                .collect(),
-            thesaurus,
-        }
-    }
-
-    /// The word itself first, then its synonyms: the manifest's before the thesaurus's.
-    pub fn expand(&self, word: &str) -> Vec<String> {
-        let mut out = vec![word.to_string()];
-        for group in &self.groups {
-            if group.iter().any(|w| w == word) {
-                out.extend(group.iter().filter(|w| *w != word).cloned());
-            }
-        }
-        if self.thesaurus {
-            for w in thesaurus::synonyms(word) {
-                if !out.iter().any(|o| o == w) {
-                    out.push(w.to_string());
-                }
-            }
-        }
-        out
-    }
-}
 
 /// How a query word matched, strongest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -8,6 +8,7 @@ use std::ops::Range;
 
 use serde::Serialize;
 
+use crate::form::SurveyForm;
 use crate::ingest::{Document, Layout, table::Table};
 use crate::normalize::{self, Normalized};
 use crate::warning::{LayoutDoubt, Warning, Warnings};
@@ -65,33 +66,20 @@ impl Unit {
     }
 }
 
-/// The name of a known printed survey form whose labels `text` carries.
-pub fn detect_form(text: &str) -> Option<&'static str> {
-    survey::SurveyForm::jichiro()
-        .recognizes(text)
-        .then_some("jichiro")
-}
-
-fn form_by_name(name: &str) -> Option<survey::SurveyForm> {
-    (name == "jichiro").then(survey::SurveyForm::jichiro)
-}
-
 /// Splits a document into units; problems become warnings naming the file and line.
 pub fn segment(doc: &Document, warnings: &Warnings) -> Vec<Unit> {
     let mut units = match &doc.layout {
         Layout::Prose => segment_prose(doc, warnings),
-        Layout::Form(name) => match form_by_name(name) {
-            Some(_) => segment_form(doc, warnings),
-            None => {
-                // Not read as prose: a form carries respondents' names that must not be indexed.
-                warnings.push(Warning::new(
-                    &doc.path,
-                    None,
-                    format!("skipped: unknown survey form {name:?} (known: jichiro)"),
-                ));
-                Vec::new()
-            }
-        },
+        Layout::Form(_) => segment_form(doc, warnings),
+        Layout::UnknownForm(name) => {
+            // Not read as prose: a form carries respondents' names that must not be indexed.
+            warnings.push(Warning::new(
+                &doc.path,
+                None,
+                format!("skipped: unknown survey form {name:?} (known: jichiro)"),
+            ));
+            Vec::new()
+        }
         Layout::Table(table) => segment_table(doc, table),
     };
     units.retain(|u| !u.norm.text.is_empty());
@@ -223,12 +211,12 @@ fn segment_prose(doc: &Document, warnings: &Warnings) -> Vec<Unit> {
 pub fn parse_form(
     doc: &Document,
     warnings: &Warnings,
-) -> Option<(survey::SurveyForm, survey::ParsedSurvey)> {
-    let Layout::Form(name) = &doc.layout else {
+) -> Option<(&'static SurveyForm, survey::ParsedSurvey)> {
+    let Layout::Form(id) = doc.layout else {
         return None;
     };
-    let form = form_by_name(name)?;
-    let parsed = survey::parse(&form, &doc.text);
+    let form = id.form();
+    let parsed = survey::parse(form, &doc.text);
     for w in &parsed.warnings {
         let branch = w
             .record

@@ -9,21 +9,9 @@
 
 use std::ops::Range;
 
-use regex::Regex;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-/// A printed survey form: how its records, fields, labels and blocks look in extracted text.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(try_from = "FormSpec")]
-pub struct SurveyForm {
-    spec: FormSpec,
-    header: Regex,
-    year: Regex,
-    /// Wrapped labels joined into one line, in form order.
-    questions: Vec<String>,
-    blocks: Vec<Block>,
-    cycle: Vec<Step>,
-}
+use crate::form::{FieldSpec, Step, SurveyForm, match_label};
 
 /// One record: a union's filled-in form.
 #[derive(Debug, Clone, Serialize)]
@@ -105,232 +93,7 @@ pub struct ParsedSurvey {
     pub warnings: Vec<SurveyWarning>,
 }
 
-// ---------------------------------------------------------------------------------------------
-// The form description as written in TOML.
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FormSpec {
-    name: String,
-    cycle: Vec<String>,
-    record: RecordSpec,
-    federation: FederationSpec,
-    year: YearSpec,
-    numbers: NumberSpec,
-    fields: Vec<FieldSpec>,
-    boilerplate: Vec<BoilerplateSpec>,
-    blocks: Vec<BlockSpec>,
-    layout: LayoutSpec,
-    questions: Vec<QuestionSpec>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RecordSpec {
-    header: String,
-    union: String,
-    respondent: String,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FederationSpec {
-    label: String,
-    own: String,
-    constant: String,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct YearSpec {
-    pattern: String,
-    label: String,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct NumberSpec {
-    annotation_prefixes: Vec<String>,
-    as_of_suffix: String,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FieldSpec {
-    label: String,
-    #[serde(default = "one")]
-    columns: usize,
-    #[serde(default)]
-    as_of: bool,
-    #[serde(default)]
-    constant: Option<String>,
-}
-
-fn one() -> usize {
-    1
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct BoilerplateSpec {
-    name: String,
-    line: String,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct BlockSpec {
-    name: String,
-    after: String,
-    slots: Vec<String>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct LayoutSpec {
-    sentence_ends: String,
-    bullets: String,
-    wrap_min: usize,
-    wrap_slack: usize,
-    join_cost: i64,
-    cut_cost: i64,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct QuestionSpec {
-    id: String,
-    label: Vec<String>,
-    #[serde(default)]
-    cues: Vec<String>,
-}
-
-#[derive(Debug, Clone)]
-struct Block {
-    name: String,
-    /// Boilerplate line that opens the block.
-    opener: usize,
-    /// Question of each slot, in printed order.
-    slots: Vec<usize>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Step {
-    Question(usize),
-    Boiler(usize),
-    Block(usize),
-}
-
-impl TryFrom<FormSpec> for SurveyForm {
-    type Error = String;
-
-    fn try_from(spec: FormSpec) -> Result<Self, String> {
-        let header = Regex::new(&spec.record.header).map_err(|e| format!("record.header: {e}"))?;
-        if header.captures_len() < 2 {
-            return Err("record.header needs a group capturing the prefecture".into());
-        }
-        let year = Regex::new(&spec.year.pattern).map_err(|e| format!("year.pattern: {e}"))?;
-        if spec.questions.is_empty() {
-            return Err("the form has no questions".into());
-        }
-        let mut ids: Vec<&str> = Vec::new();
-        for q in &spec.questions {
-            if q.label.is_empty() || q.label.iter().any(|p| p.trim().is_empty()) {
-                return Err(format!("question {}: empty label line", q.id));
-            }
-            ids.push(&q.id);
-        }
-        ids.extend(spec.boilerplate.iter().map(|b| b.name.as_str()));
-        ids.extend(spec.blocks.iter().map(|b| b.name.as_str()));
-        for (i, id) in ids.iter().enumerate() {
-            if ids[..i].contains(id) {
-                return Err(format!("name {id} is used twice"));
-            }
-        }
-        if let Some(f) = spec.fields.iter().find(|f| f.columns == 0) {
-            return Err(format!("field {}: columns must be at least 1", f.label));
-        }
-        let question = |id: &str| spec.questions.iter().position(|q| q.id == id);
-        let boiler = |name: &str| spec.boilerplate.iter().position(|b| b.name == name);
-        let mut blocks = Vec::new();
-        for b in &spec.blocks {
-            let opener = boiler(&b.after)
-                .ok_or_else(|| format!("block {}: no boilerplate named {}", b.name, b.after))?;
-            if b.slots.is_empty() {
-                return Err(format!("block {} has no slots", b.name));
-            }
-            let slots = b
-                .slots
-                .iter()
-                .map(|s| question(s).ok_or_else(|| format!("block {}: no question {s}", b.name)))
-                .collect::<Result<Vec<_>, _>>()?;
-            blocks.push(Block {
-                name: b.name.clone(),
-                opener,
-                slots,
-            });
-        }
-        let cycle = spec
-            .cycle
-            .iter()
-            .map(|s| {
-                question(s)
-                    .map(Step::Question)
-                    .or_else(|| boiler(s).map(Step::Boiler))
-                    .or_else(|| {
-                        spec.blocks
-                            .iter()
-                            .position(|b| b.name == *s)
-                            .map(Step::Block)
-                    })
-                    .ok_or_else(|| format!("cycle: {s} names no question, boilerplate or block"))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let questions = spec.questions.iter().map(|q| q.label.concat()).collect();
-        Ok(SurveyForm {
-            spec,
-            header,
-            year,
-            questions,
-            blocks,
-            cycle,
-        })
-    }
-}
-
 impl SurveyForm {
-    /// The 自治労 実態共有用アンケート form shipped in survey_form.toml (include_str!).
-    pub fn jichiro() -> SurveyForm {
-        Self::from_toml(include_str!("survey_form.toml"))
-            .expect("the shipped survey_form.toml is checked by the tests")
-    }
-
-    pub fn from_toml(text: &str) -> Result<SurveyForm, String> {
-        toml::from_str(text).map_err(|e| e.to_string())
-    }
-
-    pub fn name(&self) -> &str {
-        &self.spec.name
-    }
-
-    /// True when the text has this form's record headers and most of its labels.
-    pub fn recognizes(&self, text: &str) -> bool {
-        let mut header = false;
-        let mut seen = vec![false; self.questions.len()];
-        for line in text.lines() {
-            header |= self.header.is_match(line);
-            for (q, spec) in self.spec.questions.iter().enumerate() {
-                seen[q] |= match_label(line, &spec.label[0]).is_some();
-            }
-        }
-        header && 2 * seen.iter().filter(|s| **s).count() > seen.len()
-    }
-
-    /// Canonical question labels in form order (wrapped labels joined into one line).
-    pub fn questions(&self) -> Vec<&str> {
-        self.questions.iter().map(String::as_str).collect()
-    }
-
     /// A question's label up to its parenthesised explanation, short enough for messages.
     fn short(&self, q: usize) -> &str {
         let label = &self.questions[q];
@@ -426,23 +189,6 @@ impl SurveyForm {
     /// A line this much narrower than the widest line of its cell was not cut by wrapping.
     fn slack(&self) -> usize {
         2 * self.spec.layout.wrap_slack
-    }
-}
-
-/// Where an inline answer starts, if `line` is `label` alone (`Some(None)`) or `label`, one
-/// space and an answer (`Some(Some(byte offset))`). Labels are never matched inside a line, since
-/// answers quote label words ("県本部・本部に今までと同様").
-fn match_label(line: &str, label: &str) -> Option<Option<usize>> {
-    let lead = line.len() - line.trim_start().len();
-    let body = line[lead..].trim_end();
-    if body == label {
-        return Some(None);
-    }
-    let rest = body.strip_prefix(label)?.strip_prefix(' ')?;
-    if rest.trim().is_empty() {
-        Some(None)
-    } else {
-        Some(Some(lead + label.len() + 1))
     }
 }
 
@@ -1844,7 +1590,7 @@ mod tests {
 
     #[test]
     fn bad_forms_are_rejected() {
-        let good = include_str!("survey_form.toml");
+        let good = include_str!("../form/survey_form.toml");
         assert!(SurveyForm::from_toml(good).is_ok());
         let bad_slot = good.replace("slots = [\"未加入取組\"", "slots = [\"無い設問\"");
         assert!(

@@ -727,7 +727,8 @@ mod tests {
 
     use super::*;
     use crate::analyze::Analyzer;
-    use crate::themes::terms::{Lexicon, Stopwords, extract};
+    use crate::lexicon::Stopwords;
+    use crate::themes::terms::{Lexicon, extract};
 
     use crate::themes::fixtures::{concepts, survey_units};
 

@@ -161,7 +161,7 @@ pub struct Options {
     pub by: By,
     pub stopwords: Option<PathBuf>,
     /// Words counted as one term: the manifest's synonym groups, and Sudachi's thesaurus.
-    pub concepts: terms::Concepts,
+    pub concepts: crate::lexicon::Concepts,
     pub pos: terms::PartsOfSpeech,
     pub codebook: CodebookSource,
     pub discover: discover::DiscoverOptions,
@@ -179,8 +179,8 @@ pub fn analyze(
     options: &Options,
 ) -> Result<ThemeReport, String> {
     let stopwords = match &options.stopwords {
-        Some(path) => terms::Stopwords::from_file(path)?,
-        None => terms::Stopwords::builtin(),
+        Some(path) => crate::lexicon::Stopwords::from_file(path)?,
+        None => crate::lexicon::Stopwords::builtin(),
     };
     let codebook = match &options.codebook {
         CodebookSource::File(path) => {
@@ -421,9 +421,9 @@ pub(crate) mod fixtures {
     }
 
     /// What `kumiai themes` merges by default: the bundled manifest's synonyms and the thesaurus.
-    pub fn concepts() -> terms::Concepts {
+    pub fn concepts() -> crate::lexicon::Concepts {
         let manifest = crate::ingest::Manifest::load(&corpus()).expect("the bundled manifest");
-        terms::Concepts::new(&manifest.synonyms, true)
+        crate::lexicon::Concepts::new(&manifest.synonyms, true)
     }
 
     /// The bundled survey's answers, grouped by 単組.

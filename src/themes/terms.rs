@@ -10,99 +10,12 @@
 //! 組織化 meet in the theme graph.
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
-use std::path::Path;
 
 use rayon::prelude::*;
 
 use crate::analyze::{Analyzer, Morpheme};
-use crate::normalize::fold_word;
+use crate::lexicon::{Concepts, Stopwords};
 use crate::themes::model::{TermStat, ThemeUnit};
-
-const BUILTIN_STOPWORDS: &str = include_str!("stopwords.txt");
-
-/// Words that are never terms and split compound nouns.
-#[derive(Debug, Clone, Default)]
-pub struct Stopwords(HashSet<String>);
-
-impl Stopwords {
-    /// The shipped list (`src/themes/stopwords.txt`).
-    pub fn builtin() -> Self {
-        Self::parse(BUILTIN_STOPWORDS)
-    }
-
-    /// A user's list in the same format: one word a line, `#` comments.
-    pub fn from_file(path: &Path) -> Result<Self, String> {
-        std::fs::read_to_string(path)
-            .map(|text| Self::parse(&text))
-            .map_err(|e| format!("cannot read stopwords {}: {e}", path.display()))
-    }
-
-    fn parse(text: &str) -> Self {
-        Self(
-            text.lines()
-                .map(|line| line.split('#').next().unwrap_or("").trim())
-                .filter(|w| !w.is_empty())
-                .map(str::to_string)
-                .collect(),
-        )
-    }
-
-    pub fn contains(&self, w: &str) -> bool {
-        self.0.contains(w)
-    }
-}
-
-/// Words that count as one term: the manifest's synonym groups, then the thesaurus's.
-#[derive(Debug, Clone, Default)]
-pub struct Concepts(HashMap<String, String>);
-
-impl Concepts {
-    /// `groups` are the manifest's (they win over the thesaurus for their words); a
-    /// thesaurus word of several groups is left alone rather than guessed.
-    pub fn new(groups: &[Vec<String>], thesaurus: bool) -> Self {
-        let mut map: HashMap<String, String> = HashMap::default();
-        if thesaurus {
-            let mut ambiguous: HashSet<&str> = HashSet::default();
-            for mut group in crate::search::thesaurus::groups() {
-                let Some(key) = group.next() else { continue };
-                for w in std::iter::once(key).chain(group) {
-                    match map.get(w) {
-                        Some(k) if k != key => {
-                            ambiguous.insert(w);
-                        }
-                        _ => {
-                            map.insert(w.to_string(), key.to_string());
-                        }
-                    }
-                }
-            }
-            for w in ambiguous {
-                map.remove(w);
-            }
-        }
-        // A manifest group's key starts with NUL, which no text holds, so it never meets a
-        // thesaurus group or a word.
-        for group in groups {
-            let Some(key) = group.first().map(|w| format!("\0{}", fold_word(w))) else {
-                continue;
-            };
-            for w in group {
-                map.insert(fold_word(w), key.clone());
-            }
-        }
-        Self(map)
-    }
-
-    /// The key `term` is counted under: its group's, or itself.
-    fn key<'a>(&'a self, term: &'a str) -> &'a str {
-        let found = if term.chars().any(char::is_uppercase) {
-            self.0.get(&term.to_lowercase())
-        } else {
-            self.0.get(term)
-        };
-        found.map_or(term, String::as_str)
-    }
-}
 
 /// The terms of a selection of units.
 #[derive(Debug, Clone, Default)]

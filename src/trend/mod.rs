@@ -176,4 +176,4 @@ fn occurrences(seq: &[String], pattern: &[String]) -> usize {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
