@@ -10,7 +10,7 @@ mod common;
 use std::time::Instant;
 
 use kumiai::analyze::Analyzer;
-use kumiai::themes::{self, By, Selection, terms};
+use kumiai::themes::{self, By, Selection};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -8,6 +8,7 @@
 //! the analyzer on first use and shares it, and hands out documents, units, an up-to-date
 //! index and selections; a subcommand is parse → `Corpus` + stage → writer.
 //! `KUMIAI_TRACE_LOADS=1` makes the binary say how many of each it did (the tests count them).
+#![warn(missing_docs)]
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -98,10 +99,15 @@ pub struct Corpus {
 
 /// The units of a selection and what analysing them needs.
 pub struct Selected {
+    /// The filters applied, with the query and the organisations `--org` names filled in.
     pub selection: Selection,
+    /// What the units are grouped by (単組, 県本部, 組織, 年度, 設問).
     pub by: By,
+    /// The accepted units, in document order, each labelled with its group under `by`.
     pub units: Vec<ThemeUnit>,
+    /// The corpus's analyzer, shared, for term extraction over the units.
     pub analyzer: Arc<Analyzer>,
+    /// The word groups counted as one theme term (新採 = 新規採用者), thesaurus included if asked.
     pub concepts: Concepts,
     /// The layout doubts (注記) about the files these units come from.
     pub notes: Vec<String>,
@@ -125,10 +131,12 @@ impl Corpus {
         })
     }
 
+    /// The corpus folder as given.
     pub fn root(&self) -> &Path {
         &self.root
     }
 
+    /// Its `kumiai.toml`, parsed once (empty when the folder has none).
     pub fn manifest(&self) -> &Manifest {
         &self.manifest
     }

@@ -2,6 +2,7 @@
 //!
 //! One [`Analyzer`] is built per process (the user dictionary is compiled at start-up, which
 //! takes milliseconds) and shared by reference across threads: lindera's segmenter is `Sync`.
+#![warn(missing_docs)]
 
 use std::borrow::Cow;
 use std::fmt;
@@ -45,12 +46,14 @@ pub struct Token {
     pub surface: String,
     /// Byte range in the analysed text.
     pub start: usize,
+    /// End of that range, exclusive.
     pub end: usize,
     /// MeCab's nine IPADIC features: 品詞, 細分類1-3, 活用型, 活用形, 原形, 読み, 発音.
     pub features: Vec<String>,
 }
 
 impl Token {
+    /// 品詞, the first feature: 名詞, 動詞, 助詞, 記号…; empty if the token has no features.
     pub fn pos(&self) -> &str {
         self.features.first().map_or("", String::as_str)
     }
@@ -59,6 +62,7 @@ impl Token {
         self.features.get(i).map_or("*", String::as_str)
     }
 
+    /// 細分類1, the second feature: 固有名詞, 自立, 非自立, 接尾…; `*` when absent.
     pub fn pos_detail(&self) -> &str {
         self.feature(1)
     }
@@ -71,6 +75,7 @@ impl Token {
         }
     }
 
+    /// Whether the surface is punctuation or another symbol ([`is_symbol`]).
     pub fn is_symbol(&self) -> bool {
         is_symbol(&self.surface)
     }
@@ -81,9 +86,11 @@ impl Token {
 /// [`Analyzer::tokenize`] over a large corpus.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Morpheme<'a> {
+    /// Surface form as it appears in the analysed text.
     pub surface: Cow<'a, str>,
     /// 品詞 and 細分類1, as [`Token::pos`] and [`Token::pos_detail`].
     pub pos: Cow<'a, str>,
+    /// 細分類1 (`*` when absent).
     pub pos_detail: Cow<'a, str>,
     base: Cow<'a, str>,
     /// Byte range in the analysed text.
@@ -99,6 +106,7 @@ impl Morpheme<'_> {
         }
     }
 
+    /// As [`Token::is_symbol`].
     pub fn is_symbol(&self) -> bool {
         is_symbol(&self.surface)
     }
@@ -110,6 +118,8 @@ pub fn is_symbol(surface: &str) -> bool {
     !surface.chars().any(char::is_alphanumeric)
 }
 
+/// Why an analyzer could not be built: the embedded dictionary did not load, or a user
+/// dictionary is unreadable or malformed (the message names the file and line).
 #[derive(Debug)]
 pub struct AnalyzeError(String);
 
@@ -121,6 +131,8 @@ impl fmt::Display for AnalyzeError {
 
 impl std::error::Error for AnalyzeError {}
 
+/// Lindera's segmenter over the embedded IPADIC and the user dictionaries, with the version
+/// that identifies them.
 pub struct Analyzer {
     segmenter: Segmenter,
     version: String,
@@ -165,6 +177,7 @@ impl Analyzer {
         })
     }
 
+    /// The [`analyzer_version`] of its dictionaries: indexes store it and rebuild on mismatch.
     pub fn version(&self) -> &str {
         &self.version
     }

@@ -5,6 +5,7 @@
 //! survey whose records name respondents), segment parses it. Before this module ingest called
 //! into segment for detection while segment imported ingest's Document — the house's one import
 //! loop — and the form was built from its TOML up to three times per document.
+#![warn(missing_docs)]
 
 use std::sync::LazyLock;
 
@@ -19,6 +20,7 @@ pub enum FormId {
 }
 
 impl FormId {
+    /// Every known form, in the order [`detect`] tries them.
     pub const ALL: [FormId; 1] = [FormId::Jichiro];
 
     /// The name used in the manifest.
@@ -28,6 +30,7 @@ impl FormId {
         }
     }
 
+    /// The form a manifest's `form = "…"` names (`"jichiro"` → [`FormId::Jichiro`]), if known.
     pub fn from_name(name: &str) -> Option<FormId> {
         Self::ALL.into_iter().find(|f| f.name() == name)
     }
@@ -261,10 +264,13 @@ impl SurveyForm {
         FormId::Jichiro.form()
     }
 
+    /// Parses and checks a form description written as `survey_form.toml` is; the error says
+    /// what is wrong (a bad regex, a block slot naming no question, a name used twice…).
     pub fn from_toml(text: &str) -> Result<SurveyForm, String> {
         toml::from_str(text).map_err(|e| e.to_string())
     }
 
+    /// The form's printed name, for messages: "自治労 実態共有用アンケート".
     pub fn name(&self) -> &str {
         &self.spec.name
     }

@@ -2,6 +2,7 @@
 //! fields, and one per record (a prose document, or one respondent of a survey) with the same
 //! three over all its units, for document-level ranking; updated incrementally by content hash. The per-file hashes and the analyzer version live
 //! in the commit payload, so they change atomically with the documents they describe.
+#![warn(missing_docs)]
 
 pub mod tokenizers;
 
@@ -32,22 +33,38 @@ const FORMAT: u32 = 4;
 const SETTLED_NS: u64 = 2_000_000_000;
 const WRITER_MEMORY: usize = 256 << 20;
 
+/// Handles to the schema's fields: a unit document fills all but the `record_*` ones; a record
+/// document fills the provenance and filter fields and those.
 #[derive(Clone, Copy)]
 pub struct Fields {
+    /// Document id ([`crate::ingest::Document::id`]), for `doc:` and to trace a hit back.
     pub doc: Field,
+    /// Corpus-relative file path with `/` separators: an update deletes a changed file's documents
+    /// by it.
     pub path: Field,
+    /// The unit's position in its document ([`Unit::seq`]).
     pub seq: Field,
+    /// Document title, from the manifest or the text's first line.
     pub title: Field,
+    /// Organisation exactly as in kumiai.toml (自治労 ≠ 自治労連), for `org:` and facets.
     pub org: Field,
+    /// First fiscal year the document covers (2024 of 2024-2025); absent when unknown.
     pub year_from: Field,
+    /// Last fiscal year it covers (2025 of 2024-2025), so `year:` finds overlapping spans.
     pub year_to: Field,
+    /// `policy`, `survey` or `report`, for `kind:` and facets.
     pub kind: Field,
+    /// Heading path joined with ` > ` (prose units; empty for answers).
     pub section: Field,
+    /// Canonical 県本部 of a survey answer (岩手 → 岩手県), for facets and grouping.
     pub prefecture: Field,
+    /// Canonical 単組 of a survey answer (the manifest's aliases applied).
     pub local: Field,
     /// 県本部 and 単組 together, for `branch:`.
     pub branch: Field,
+    /// The question a survey answer answers, for `question:` and facets.
     pub question: Field,
+    /// 1-based line where the unit starts in its file (row for tables).
     pub line: Field,
     /// Original text, for display.
     pub text: Field,
@@ -65,10 +82,14 @@ pub struct Fields {
     pub bigram: Field,
     /// The same three over all units of a record (record documents only).
     pub record_morph: Field,
+    /// … as base forms (record documents only).
     pub record_base: Field,
+    /// … as positional bigrams (record documents only).
     pub record_bigram: Field,
     /// The normalized→original offset map (see `Normalized::to_bytes`).
     pub offsets: Field,
+    /// Start of the unit's span in its source ([`Unit::span`]): subtracted from `offsets` to place
+    /// highlights in `text`.
     pub span_start: Field,
     /// Survey attributes as JSON pairs.
     pub attrs: Field,
@@ -192,16 +213,23 @@ impl FileState {
     }
 }
 
+/// Why an index could not be opened, updated or read; each message says what to do.
 #[derive(Debug)]
 pub enum IndexError {
+    /// Another kumiai process holds the index's writer lock.
     Locked(PathBuf),
+    /// The index folder cannot be read as this kumiai's index, and why (`--rebuild` rebuilds it).
     Corrupt(PathBuf, String),
     /// The index was built from another corpus folder (`--corpus` switched, same `--index`).
     OtherCorpus {
+        /// The index folder.
         dir: PathBuf,
+        /// The corpus folder it was built for (canonical path).
         built: String,
+        /// The corpus folder now given (canonical path).
         asked: String,
     },
+    /// Any other failure (tantivy, the file system), as a message for the user.
     Other(String),
 }
 
@@ -238,21 +266,32 @@ impl From<TantivyError> for IndexError {
 
 /// An open index with the analyzer its text fields were built with.
 pub struct KumiaiIndex {
+    /// The tantivy index, with the bigram tokenizer registered.
     pub index: Index,
+    /// Handles to its schema's fields.
     pub fields: Fields,
+    /// The analyzer that tokenized its morpheme fields: queries must be analysed with it too.
     pub analyzer: Arc<Analyzer>,
+    /// The folder it lives in.
     pub dir: PathBuf,
 }
 
 /// What an update did, for the summary line and the benchmarks.
 #[derive(Debug, Default, Serialize)]
 pub struct UpdateReport {
+    /// Files new since the last commit.
     pub added: usize,
+    /// Files indexed before whose bytes or manifest entry changed (every one on a rebuild).
     pub changed: usize,
+    /// Files indexed before that are gone from the corpus.
     pub removed: usize,
+    /// Files left as indexed.
     pub unchanged: usize,
+    /// Units indexed by this update (of the added and changed files only).
     pub units: usize,
+    /// Total size in bytes of the files (re)indexed.
     pub bytes: u64,
+    /// Wall-clock time the update took.
     pub seconds: f64,
     /// Why everything was re-indexed, if it was.
     pub rebuilt: Option<String>,
@@ -261,6 +300,7 @@ pub struct UpdateReport {
 }
 
 impl UpdateReport {
+    /// Whether there was nothing to do: no file added, changed or removed, and no rebuild.
     pub fn is_noop(&self) -> bool {
         self.added + self.changed + self.removed == 0 && self.rebuilt.is_none()
     }
@@ -462,6 +502,7 @@ impl KumiaiIndex {
 
 /// `level` of a unit's tantivy document, and of a record's.
 pub const UNIT: &str = "unit";
+/// `level` of a record's tantivy document (a prose document, or one survey respondent).
 pub const RECORD: &str = "record";
 
 /// The record a unit belongs to: for ranking, a survey's "document" is one respondent (単組),
@@ -489,8 +530,11 @@ fn hash(bytes: &[u8]) -> String {
     blake3::hash(bytes).to_hex()[..32].to_string()
 }
 
+/// How [`update`] runs.
 pub struct UpdateOptions {
+    /// Re-index every file (`--rebuild`), wiping an unreadable index instead of failing on it.
     pub rebuild: bool,
+    /// Show a progress bar on stderr (indicatif draws it only on a terminal).
     pub progress: bool,
 }
 

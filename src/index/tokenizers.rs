@@ -8,6 +8,7 @@ use tantivy::tokenizer::{PreTokenizedString, Token, TokenStream, Tokenizer};
 
 use crate::analyze::Analyzer;
 
+/// Name the [`BigramTokenizer`] is registered under, for the bigram fields.
 pub const BIGRAM: &str = "kumiai_bigram";
 /// Morpheme fields are indexed from tokens made up front ([`pretokenized`]), one analysis
 /// serving the surface and base-form fields of a unit and of its record; tantivy still wants
@@ -46,9 +47,11 @@ pub struct Morph {
     pub position: usize,
     /// Byte range in the analysed text.
     pub range: std::ops::Range<usize>,
+    /// The surface form, case-folded.
     pub surface: String,
     /// 原形 (忙しく → 忙しい, 取り組ん → 取り組む); the surface when the dictionary has none.
     pub base: String,
+    /// What it contributes to the meaning of a compound or phrase.
     pub role: Role,
     /// A verb, adjective or auxiliary: the surface may differ from the base form.
     pub inflects: bool,
@@ -61,6 +64,7 @@ pub struct Morph {
 /// What a morpheme contributes to the meaning of a compound or phrase.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
+    /// A content word (名詞, 自立 verbs and adjectives…): meaningful on its own.
     Content,
     /// 接頭詞 (非 of 非正規): belongs to the morpheme after it.
     Prefix,
@@ -125,6 +129,7 @@ pub struct BigramTokenStream<'a> {
 }
 
 impl<'a> BigramTokenStream<'a> {
+    /// The grams of `text`, positions counted from its first char.
     pub fn new(text: &'a str) -> Self {
         Self {
             text,
@@ -182,6 +187,7 @@ pub fn query_bigrams(word: &str) -> Vec<Token> {
     tokens
 }
 
+/// The tantivy tokenizer of the bigram fields, registered as [`BIGRAM`].
 #[derive(Clone)]
 pub struct BigramTokenizer;
 

@@ -5,7 +5,9 @@ use encoding_rs::{EUC_JP, Encoding, SHIFT_JIS, UTF_8, UTF_16BE, UTF_16LE};
 /// Decoded text and the encoding that produced it.
 #[derive(Debug)]
 pub struct Decoded {
+    /// The decoded text, lone CRs made LFs and control characters made visible.
     pub text: String,
+    /// What it was read as, for the user: "UTF-8", "Shift_JIS (CP932)", "UTF-16LE (no BOM)"….
     pub encoding: &'static str,
     /// Bytes that could not be decoded (replaced by U+FFFD); non-zero means the file is damaged.
     pub malformed: usize,
@@ -16,13 +18,16 @@ pub struct Decoded {
 /// What [`make_controls_visible`] replaced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Controls {
+    /// How many were replaced.
     pub count: usize,
     /// 1-based line of the first one.
     pub first_line: usize,
 }
 
+/// Why bytes are not read as text at all.
 #[derive(Debug, PartialEq, Eq)]
 pub enum DecodeError {
+    /// The file has no bytes.
     Empty,
     /// NUL bytes in a file without a UTF-16 byte-order mark: not text.
     Binary,

@@ -12,11 +12,15 @@ use std::sync::LazyLock;
 
 use super::branch::BranchNames;
 
+/// The manifest's file name, at the top of the corpus folder.
 pub const MANIFEST_FILE: &str = "kumiai.toml";
 
+/// The corpus manifest as parsed, with its entries indexed by file.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Manifest {
+    /// Extra user dictionaries (MeCab 13-column or lindera 3-column CSV), relative to the corpus
+    /// folder.
     #[serde(default)]
     pub user_dictionaries: Vec<PathBuf>,
     /// Groups of interchangeable search words, e.g. ["新採", "新規採用者"].
@@ -26,6 +30,7 @@ pub struct Manifest {
     /// built-in folding of 都道府県 and 本部 does not catch.
     #[serde(default)]
     pub branches: BTreeMap<String, String>,
+    /// One `[[document]]` entry per described file, in the order written.
     #[serde(default, rename = "document")]
     pub documents: Vec<Entry>,
     /// Entry index by file, filled by [`Manifest::load`]: a corpus of thousands of files is
@@ -41,17 +46,25 @@ pub struct Manifest {
     pub branch_names: Arc<BranchNames>,
 }
 
+/// A `[[document]]` entry: the metadata of one corpus file.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Entry {
+    /// Path inside the corpus folder (no `..`, no leading `/`): "jichiro-survey-2024.txt".
     pub file: PathBuf,
+    /// Short stable id for `doc:` filters and `compare`; default: the path without extension.
     pub id: Option<String>,
+    /// The organisation, exactly (自治労 and 自治労連 are different); may be "".
     pub org: String,
+    /// Fiscal year "2025" or span "2024-2025" as written (令和6年度 is read too), checked on load.
     pub year: Option<String>,
+    /// What the document is: policy, survey or report.
     pub kind: Kind,
+    /// Display title; default: a text's first line, a table's file name.
     pub title: Option<String>,
     /// A printed survey form known to the segmenter (e.g. "jichiro").
     pub form: Option<String>,
+    /// For a CSV, TSV or spreadsheet: which columns are what (`[document.table]`).
     pub table: Option<TableSpec>,
 }
 
@@ -75,15 +88,20 @@ pub struct TableSpec {
     pub sheet: Option<String>,
 }
 
+/// What a document is, for `kind:` and `--kind`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
+    /// A policy text: 運動方針, 活動方針, 議案書.
     Policy,
+    /// A survey of members or unions: a printed form, or a table of one row per respondent.
     Survey,
+    /// A report: an event report (イベントレポート), an activity report.
     Report,
 }
 
 impl Kind {
+    /// The name used in the manifest and in `kind:`: "policy", "survey", "report".
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Policy => "policy",
@@ -102,7 +120,9 @@ impl fmt::Display for Kind {
 /// A fiscal year (年度) or a span of years, e.g. a survey of 2024/2025.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Years {
+    /// First year of the span (the year itself for a single 年度).
     pub from: u16,
+    /// Last year of the span (equal to `from` for a single 年度).
     pub to: u16,
 }
 
@@ -253,6 +273,7 @@ impl Manifest {
         }
     }
 
+    /// The entry describing the file at `rel` (corpus-relative), if any.
     pub fn entry(&self, rel: &Path) -> Option<&Entry> {
         self.by_file.get(rel).and_then(|&i| self.documents.get(i))
     }

@@ -1,4 +1,5 @@
 //! Ingest: walk the corpus folder, decode each file, attach manifest metadata.
+#![warn(missing_docs)]
 
 pub mod branch;
 pub mod decode;
@@ -20,9 +21,15 @@ pub use manifest::{Kind, Manifest, TableSpec, Years};
 /// Document metadata, from the manifest or inferred.
 #[derive(Debug, Clone, Serialize)]
 pub struct DocMeta {
+    /// The organisation as in kumiai.toml (自治労 ≠ 自治労連); empty when the manifest has no entry.
     pub org: String,
+    /// The fiscal year or span it covers: the manifest's; for a file it does not describe, one
+    /// found in the file name or the text's opening.
     pub year: Option<Years>,
+    /// Policy, survey or report: the manifest's; for a file it does not describe, survey for a
+    /// form or table, policy otherwise.
     pub kind: Kind,
+    /// Display title: the manifest's, else a text's first line or a table's file name.
     pub title: String,
 }
 
@@ -47,6 +54,7 @@ pub struct Document {
     pub id: String,
     /// Path relative to the corpus folder (or as given for files outside it).
     pub path: PathBuf,
+    /// Organisation, year, kind and title.
     pub meta: DocMeta,
     /// The encoding it was decoded from, reported to the user.
     pub encoding: &'static str,
@@ -54,6 +62,7 @@ pub struct Document {
     pub hash: String,
     /// The original text, for display; never modified.
     pub text: String,
+    /// How the text is laid out, which decides how it is segmented.
     pub layout: Layout,
     /// How its branch names (県本部, 単組) are made canonical: the manifest's aliases.
     pub branches: Arc<branch::BranchNames>,

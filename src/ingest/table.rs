@@ -6,17 +6,23 @@ use calamine::{Data, Reader, open_workbook_auto};
 
 use super::TableSpec;
 
+/// A tabular survey as read: header row, data rows and the manifest's description of its columns.
 #[derive(Debug, Clone)]
 pub struct Table {
+    /// The header row's cells as written ([`Table::column`] matches them trimmed).
     pub headers: Vec<String>,
+    /// The data rows, in file order.
     pub rows: Vec<Row>,
+    /// Which columns are what: the manifest's `[document.table]`.
     pub spec: TableSpec,
 }
 
+/// One data row: one respondent's answers.
 #[derive(Debug, Clone)]
 pub struct Row {
     /// 1-based line (CSV) or sheet row, for messages.
     pub line: usize,
+    /// The cells as written, in header order (a row may be shorter than the header).
     pub cells: Vec<String>,
 }
 
@@ -51,6 +57,8 @@ impl Table {
     }
 }
 
+/// Reads CSV (`delimiter` `b','`) or TSV (`b'\t'`) text as a table; the error names a bad line,
+/// the named columns missing from the header row, or the lack of question columns.
 pub fn read_delimited(text: &str, delimiter: u8, spec: &TableSpec) -> Result<Table, String> {
     let (headers, rows) = delimited_rows(text, delimiter)?;
     Table {
@@ -87,6 +95,8 @@ pub fn delimited_rows(text: &str, delimiter: u8) -> Result<(Vec<String>, Vec<Row
     Ok((headers, rows))
 }
 
+/// Reads the spec's sheet of a workbook (the first by default) as a table; the error names
+/// what could not be opened or read, or the named columns missing from the header row.
 pub fn read_workbook(path: &Path, spec: &TableSpec) -> Result<Table, String> {
     let (headers, rows) = workbook_rows(path, spec.sheet.as_deref())?;
     Table {
@@ -129,17 +139,25 @@ pub fn workbook_rows(path: &Path, sheet: Option<&str>) -> Result<(Vec<String>, V
 /// What a column of a new table was taken for, and why: `kumiai add` prints it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ColumnRole {
+    /// The column's header, trimmed.
     pub header: String,
+    /// What the column was taken for.
     pub role: Role,
     /// Mean length in characters of its filled cells.
     pub mean_chars: usize,
 }
 
+/// What a column of a tabular survey holds, as [`infer_spec`] guesses it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
+    /// A branch column (県本部, 単組, 支部, 職場), listed outermost first.
     Branch,
+    /// Personal data (氏名, 記入者, メール): read, never indexed or printed.
     Personal,
+    /// Free text (cells of [`QUESTION_MEAN_CHARS`] characters on average, or with line breaks): one
+    /// answer unit per filled cell.
     Question,
+    /// Anything else (counts, rates, 有・無): copied onto every answer unit.
     Attribute,
     /// No header: not named in the manifest, so never read.
     Ignored,

@@ -8,6 +8,7 @@
 //! - themes *merge* ([`Concepts`]): the words of a group count as one term, named by its most
 //!   frequent form, so 新採 and 新規採用者 are one theme word; a thesaurus word that belongs to
 //!   several groups is left alone rather than guessed, and the manifest's groups win.
+#![warn(missing_docs)]
 
 pub mod thesaurus;
 
@@ -25,6 +26,8 @@ pub struct Synonyms {
 }
 
 impl Synonyms {
+    /// The manifest's `groups` (folded as the index folds text), with Sudachi's thesaurus if
+    /// `thesaurus`.
     pub fn new(groups: &[Vec<String>], thesaurus: bool) -> Self {
         Self {
             groups: groups
@@ -83,6 +86,7 @@ impl Stopwords {
         )
     }
 
+    /// Whether `w` is a stopword (exact match, as listed).
     pub fn contains(&self, w: &str) -> bool {
         self.0.contains(w)
     }

@@ -5,6 +5,7 @@
 //! substring of a longer word (未加入 in 未加入者), one of its parts (競合 of 競合組合) or a
 //! synonym, in that order of weight ([`build`]); documents — a prose file, or one respondent
 //! of a survey — rank by record-level BM25 blended with their best passage ([`rank`]).
+#![warn(missing_docs)]
 
 mod build;
 mod forward;
@@ -50,6 +51,7 @@ impl MatchType {
         MatchType::Synonym,
     ];
 
+    /// Its name in `--explain` and CSV output, as in JSON: "exact", "base", "substring"….
     pub fn label(self) -> &'static str {
         match self {
             MatchType::Exact => "exact",
@@ -64,7 +66,9 @@ impl MatchType {
 /// How one query word matched a hit.
 #[derive(Debug, Clone, Serialize)]
 pub struct WordMatch {
+    /// The query word as typed (normalized).
     pub word: String,
+    /// How it matched; `type` in JSON.
     #[serde(rename = "type")]
     pub kind: MatchType,
     /// Its contribution to the passage score (before coverage), synonyms capped.
@@ -76,18 +80,30 @@ pub struct WordMatch {
 pub struct Hit {
     /// Stable while the document is unchanged: `doc:n`, n the unit's position in it.
     pub id: String,
+    /// Id of the document the unit comes from (`doc:`).
     pub doc: String,
     /// The document it ranks with: `doc`, or `doc#n` for survey respondent n.
     pub record: String,
+    /// Title of that document.
     pub title: String,
+    /// Its organisation, as in kumiai.toml.
     pub org: String,
+    /// Its fiscal year or span: "2025", "2024-2025"; None when unknown.
     pub year: Option<String>,
+    /// `policy`, `survey` or `report`.
     pub kind: String,
+    /// Heading path joined with ` > ` (prose; empty for survey answers).
     pub section: String,
+    /// 県本部 / 単組 of a survey answer, canonical: "岩手県 / 奥州市職労"; either alone when the other is
+    /// unknown.
     pub branch: Option<String>,
+    /// Canonical 県本部 of a survey answer (岩手 → 岩手県).
     pub prefecture: Option<String>,
+    /// Canonical 単組 of a survey answer.
     pub local: Option<String>,
+    /// The question a survey answer answers.
     pub question: Option<String>,
+    /// 1-based line where the unit starts in its file (row for tables).
     pub line: u64,
     /// The passage's score.
     pub score: f32,
@@ -103,11 +119,16 @@ pub struct Hit {
     pub highlights_chars: Vec<Range<usize>>,
 }
 
+/// Matching units counted per value of each filter field (`--facets`), to narrow a search.
 #[derive(Debug, Default, Serialize)]
 pub struct Facets {
+    /// Per organisation, as in kumiai.toml.
     pub org: BTreeMap<String, usize>,
+    /// Per fiscal year or span ("2024", "2024-2025"); 不明 when unknown.
     pub year: BTreeMap<String, usize>,
+    /// Per kind: policy, survey, report.
     pub kind: BTreeMap<String, usize>,
+    /// Per canonical 県本部 of survey hits.
     pub prefecture: BTreeMap<String, usize>,
     /// 単組 of survey hits.
     pub local: BTreeMap<String, usize>,
@@ -115,6 +136,7 @@ pub struct Facets {
     pub question: BTreeMap<String, usize>,
 }
 
+/// What a search found: counts, the hits to show and optionally the facets.
 #[derive(Debug, Serialize)]
 pub struct Results {
     /// Matching units.
@@ -123,7 +145,9 @@ pub struct Results {
     pub documents: usize,
     /// Words expanded by synonyms: (word, [synonyms]).
     pub expansions: Vec<(String, Vec<String>)>,
+    /// The passages to show, per document or flat (see [`By`]), paged by `offset` and `limit`.
     pub hits: Vec<Hit>,
+    /// Counts per field value, when the request asked for them.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub facets: Option<Facets>,
 }
@@ -138,15 +162,23 @@ pub enum By {
     Unit,
 }
 
+/// A search: the parsed query, how to expand and list it, and which page of results.
 pub struct Request<'a> {
+    /// The parsed query.
     pub query: &'a ParsedQuery,
+    /// The synonym groups query words expand to.
     pub synonyms: &'a Synonyms,
+    /// How many documents ([`By::Document`]) or passages ([`By::Unit`]) to show.
     pub limit: usize,
+    /// How many of them to skip first, for paging.
     pub offset: usize,
+    /// Whether to count facets over all matching units.
     pub facets: bool,
+    /// Whether hits are listed per document or as one flat list.
     pub by: By,
 }
 
+/// Runs `request` on the index's last commit: the matching units, ranked, with highlights.
 pub fn search(idx: &KumiaiIndex, request: &Request) -> Result<Results, tantivy::TantivyError> {
     let mut builder = build::Builder::new(idx, request.synonyms);
     let query = builder.candidates(&request.query.clauses);

@@ -10,33 +10,51 @@ use serde::Serialize;
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::{canonical_combining_class, is_combining_mark};
 
+/// How a clause must occur in a match, as typed.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub enum Occur {
+    /// Unprefixed, as most words are typed: at least one such word must match; a filter applies.
     Should,
+    /// `+word`, or a side of `AND`: must match.
     Must,
+    /// `-word`: must not match.
     MustNot,
 }
 
+/// One clause of a query.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub enum Expr {
     /// Normalized text.
     Word(String),
     /// Normalized text inside quotes, runs of whitespace collapsed to one space.
     Phrase(String),
+    /// `a OR b` or `a | b`: any of the alternatives.
     Or(Vec<Expr>),
     /// Parenthesised or AND-ed clauses.
     Group(Vec<(Occur, Expr)>),
+    /// A field filter such as `org:自治労`.
     Filter(Filter),
 }
 
 /// A field restriction. A single year is `Year { from: Some(y), to: Some(y) }`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub enum Filter {
+    /// `org:`: organisations whose name holds the value as whole words (連合 names 連合神奈川).
     Org(String),
-    Year { from: Option<u16>, to: Option<u16> },
+    /// `year:2025`, `year:2023..2025`, `year:2024..`: documents whose span overlaps the range.
+    Year {
+        /// First year of the range; None for `..2024`.
+        from: Option<u16>,
+        /// Last year of the range; None for `2024..`.
+        to: Option<u16>,
+    },
+    /// `kind:policy`, `kind:survey` or `kind:report` (lowercased).
     Kind(String),
+    /// `branch:岩手`: 県本部 or 単組 containing the value, as written or canonical.
     Branch(String),
+    /// `question:`: survey questions containing the value.
     Question(String),
+    /// `doc:`: document ids containing the value.
     Doc(String),
 }
 
@@ -44,6 +62,7 @@ pub enum Filter {
 /// it is the search stage's call.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ParsedQuery {
+    /// The top-level clauses, in the order typed.
     pub clauses: Vec<(Occur, Expr)>,
 }
 
@@ -76,7 +95,9 @@ fn collect_expr(expr: &Expr, out: &mut Vec<String>) {
 /// `position` is a 0-based character index into the query as the user typed it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct QueryError {
+    /// 0-based character index into the query as typed.
     pub position: usize,
+    /// What is wrong and how to fix it, e.g. `unknown field "foo" — known fields: …`.
     pub message: String,
 }
 

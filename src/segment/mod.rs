@@ -1,5 +1,6 @@
 //! Segment: documents into units — sentences of prose under their heading path, and one
 //! unit per (respondent, question) survey answer carrying its branch and attributes.
+#![warn(missing_docs)]
 
 pub mod prose;
 pub mod survey;
@@ -13,10 +14,13 @@ use crate::ingest::{Document, Layout, table::Table};
 use crate::normalize::{self, Normalized};
 use crate::warning::{LayoutDoubt, Warning, Warnings};
 
+/// What a unit is, which decides how it is ranked and grouped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum UnitKind {
+    /// A sentence (or list item, or clause-like heading) of a prose document.
     Sentence,
+    /// A survey answer: one respondent's text for one question (a form's or a table cell's).
     Answer,
 }
 
@@ -27,6 +31,7 @@ pub struct Unit {
     pub doc: String,
     /// Position within the document, from 0.
     pub seq: usize,
+    /// Sentence of prose, or answer of a survey.
     pub kind: UnitKind,
     /// Heading path, outermost first (prose only).
     pub section: Vec<String>,

@@ -17,6 +17,7 @@ pub struct ProseUnit {
     pub paragraph: usize,
     /// 1-based first line.
     pub line: usize,
+    /// The matching view of the sentence; its offsets map into the original document text.
     pub norm: Normalized,
 }
 

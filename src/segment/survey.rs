@@ -29,7 +29,9 @@ pub struct SurveyRecord {
     pub respondent: Option<String>,
     /// The rival union's federation, when one is entered next to the form's own.
     pub federation: Option<String>,
+    /// The header fields filled in (counts, rates, the year line), in the order written.
     pub fields: Vec<SurveyField>,
+    /// Its free-text answers, in line order.
     pub answers: Vec<SurveyAnswer>,
 }
 
@@ -58,6 +60,7 @@ pub struct SurveyAnswer {
     pub span: Range<usize>,
     /// 1-based line numbers, first..last+1.
     pub lines: Range<usize>,
+    /// How the answer was tied to its question, i.e. how far to trust it.
     pub placement: Placement,
 }
 
@@ -79,6 +82,7 @@ pub enum Placement {
 pub struct SurveyWarning {
     /// 1-based line the warning is about.
     pub line: usize,
+    /// What the form does not explain or what was doubtful, naming the lines concerned.
     pub message: String,
     /// 1-based number of the record it lies in; None for text outside any record.
     pub record: Option<usize>,
@@ -89,7 +93,9 @@ pub struct SurveyWarning {
 /// Records in file order; warnings in line order.
 #[derive(Debug, Clone, Serialize)]
 pub struct ParsedSurvey {
+    /// Every record, in file order.
     pub records: Vec<SurveyRecord>,
+    /// Problems and doubts found while parsing, in line order.
     pub warnings: Vec<SurveyWarning>,
 }
 
@@ -1049,7 +1055,7 @@ mod tests {
 
     fn parsed() -> (String, ParsedSurvey) {
         let text = corpus();
-        let parsed = parse(&SurveyForm::jichiro(), &text);
+        let parsed = parse(SurveyForm::jichiro(), &text);
         (text, parsed)
     }
 
@@ -1482,7 +1488,7 @@ mod tests {
             .replace("自治労奥州市職員労働組合", "自治労札幌市職員労働組合")
             .replace("随時声がけ程度。", "全職場を訪問している。")
             .replace("215 504", "1200");
-        let parsed = parse(&form, &other);
+        let parsed = parse(form, &other);
         assert_eq!(parsed.records.len(), 1);
         let r = &parsed.records[0];
         assert_eq!(
@@ -1510,7 +1516,7 @@ mod tests {
         record.extend(&lines[104..108]);
         record.extend(["", "分母は正規職員数"]);
         let record = record.join("\n");
-        let parsed = parse(&form, &record);
+        let parsed = parse(form, &record);
         let r = &parsed.records[0];
         assert!(answer(r, DIFFERENCE).is_none());
         assert!(answer(r, "新採加入の主な取り組み").is_none());
@@ -1522,12 +1528,12 @@ mod tests {
     #[test]
     fn malformed_input_gives_warnings_not_panics() {
         let form = SurveyForm::jichiro();
-        let empty = parse(&form, "");
+        let empty = parse(form, "");
         assert!(empty.records.is_empty() && !empty.warnings.is_empty());
-        let prose = parse(&form, "これは組合の方針書です。\n\n本文。");
+        let prose = parse(form, "これは組合の方針書です。\n\n本文。");
         assert!(prose.records.is_empty() && prose.warnings[0].line == 1);
 
-        let no_union = parse(&form, " 県本部 岩手\n\n記入者お名前 某\n\n謎の行\n");
+        let no_union = parse(form, " 県本部 岩手\n\n記入者お名前 某\n\n謎の行\n");
         assert_eq!(no_union.records.len(), 1);
         assert_eq!(no_union.records[0].union, "");
         let messages: Vec<&str> = no_union
@@ -1545,10 +1551,10 @@ mod tests {
         // Truncations at every char boundary of the first record, CRLF, and shuffled lines.
         let text = corpus();
         for cut in (0..3000).filter(|c| text.is_char_boundary(*c)).step_by(7) {
-            check_spans(&text[..cut], &parse(&form, &text[..cut]));
+            check_spans(&text[..cut], &parse(form, &text[..cut]));
         }
         let crlf = text.replace('\n', "\r\n");
-        let parsed = parse(&form, &crlf);
+        let parsed = parse(form, &crlf);
         assert_eq!(parsed.records.len(), 19);
         check_spans(&crlf, &parsed);
         let mut lines: Vec<&str> = text.lines().collect();
@@ -1561,7 +1567,7 @@ mod tests {
                 lines.swap(i, (seed >> 33) as usize % (i + 1));
             }
             let shuffled = lines.join("\n");
-            let parsed = parse(&form, &shuffled);
+            let parsed = parse(form, &shuffled);
             check_spans(&shuffled, &parsed);
             assert!(!parsed.warnings.is_empty());
         }
@@ -1570,7 +1576,7 @@ mod tests {
             " 県本部 X\n単　組 Y\n　実態共有用アンケート\n{}",
             "あ\n\n".repeat(200)
         );
-        let parsed = parse(&form, &many);
+        let parsed = parse(form, &many);
         assert!(parsed.records[0].answers.is_empty());
         assert!(
             parsed

@@ -1,4 +1,5 @@
 //! The results of the themes stage: the contract between `themes` and `report::themes`.
+#![warn(missing_docs)]
 
 use std::sync::Arc;
 
@@ -9,9 +10,11 @@ use serde::Serialize;
 pub struct ThemeUnit {
     /// Document id and unit sequence number, to trace the unit back.
     pub doc: String,
+    /// Position of the unit in that document ([`crate::segment::Unit::seq`]).
     pub seq: usize,
     /// The group label chosen by `--by` (a 単組, a 県本部, an organisation, a year, a question).
     pub branch: String,
+    /// The question a survey answer answers; None for prose.
     pub question: Option<String>,
     /// Original text, as written (respondents' names are never part of a unit). Shared, not
     /// copied, by the themes that list the unit: a million units appear in several themes.
@@ -36,8 +39,11 @@ pub struct TermStat {
     pub parts: Vec<String>,
     /// Termhood score (FLR or C-value) used to rank terms.
     pub score: f64,
+    /// Occurrences in the selection, all forms counted.
     pub frequency: usize,
+    /// Units it occurs in.
     pub units: usize,
+    /// Groups (by `--by`) it occurs in.
     pub groups: usize,
 }
 
@@ -51,8 +57,11 @@ impl TermStat {
 /// A clause of an answer that carries a theme: the theme's evidence, with where it comes from.
 #[derive(Debug, Clone, Serialize)]
 pub struct Quote {
+    /// The group (by `--by`) of the answer it comes from: a 単組, a 県本部….
     pub branch: String,
+    /// The question of that answer.
     pub question: Option<String>,
+    /// The clause as written.
     pub text: String,
 }
 
@@ -76,6 +85,7 @@ pub struct Theme {
     /// Their indices in the selection, ascending, to join themes with codes.
     #[serde(skip)]
     pub unit_ids: Vec<usize>,
+    /// The theme's most central clauses other than the subtitle, one per group first.
     pub quotes: Vec<Quote>,
     /// With a codebook: the codes matching some of the theme's units, most first.
     pub codes: Vec<Coverage>,
@@ -84,9 +94,11 @@ pub struct Theme {
 /// How much of a theme's units a code matches.
 #[derive(Debug, Clone, Serialize)]
 pub struct Coverage {
+    /// The code's name, as in the codebook.
     pub code: String,
     /// The theme's units the code matches, and their share of the theme (0–1).
     pub units: usize,
+    /// That share: `units` over the theme's size.
     pub share: f64,
 }
 
@@ -95,6 +107,7 @@ pub struct Coverage {
 pub struct Other {
     /// Communities of fewer units than this were folded.
     pub min_units: usize,
+    /// How many themes were folded.
     pub themes: usize,
     /// Distinct units with a clause in one of them.
     pub units: usize,
@@ -104,8 +117,11 @@ pub struct Other {
 /// and codes found among them.
 #[derive(Debug, Clone, Serialize)]
 pub struct Family {
+    /// The family's name: 悩んでいること, 取り組み・工夫 or 要望・質問など.
     pub name: String,
+    /// The survey questions in it, sorted.
     pub questions: Vec<String>,
+    /// Selected units answering them.
     pub units: usize,
     /// (theme label, units of the family in it, groups), most units first; themes of ≥ 2 units.
     pub themes: Vec<FamilyCount>,
@@ -113,10 +129,14 @@ pub struct Family {
     pub codes: Vec<FamilyCount>,
 }
 
+/// A theme or code counted within one question family.
 #[derive(Debug, Clone, Serialize)]
 pub struct FamilyCount {
+    /// The theme's label or the code's name.
     pub name: String,
+    /// Units of the family it holds.
     pub units: usize,
+    /// Groups (by `--by`) those units come from.
     pub groups: usize,
 }
 
@@ -132,6 +152,7 @@ pub struct Joined {
 /// Per code of an analyst's codebook: counts and the code × group cross-tab statistics.
 #[derive(Debug, Clone, Serialize)]
 pub struct CodeStat {
+    /// The code's name, as in the codebook.
     pub code: String,
     /// Number of units the code matches.
     #[serde(rename = "size")]
@@ -142,6 +163,7 @@ pub struct CodeStat {
     /// Their indices in the selection, ascending.
     #[serde(skip)]
     pub unit_ids: Vec<usize>,
+    /// Groups (by `--by`) with at least one unit the code matches.
     pub groups: usize,
     /// Count per group, in `CodeTable::groups` order.
     pub counts: Vec<usize>,
@@ -153,7 +175,9 @@ pub struct CodeStat {
     pub residuals: Vec<f64>,
     /// Pearson χ² of the 2 × groups table (code present/absent × group), its df and p.
     pub chi2: f64,
+    /// Its degrees of freedom (0 for one group, or for a code matching all units or none).
     pub df: usize,
+    /// Its p-value.
     pub p: f64,
     /// Fisher's exact test p (two-sided) where expected cell counts are small; None otherwise.
     pub fisher_p: Option<f64>,
@@ -162,9 +186,11 @@ pub struct CodeStat {
 /// The codebook results.
 #[derive(Debug, Clone, Serialize)]
 pub struct CodeTable {
+    /// The group labels (by `--by`), sorted: the columns of the cross-tab.
     pub groups: Vec<String>,
     /// Units per group (the column totals).
     pub group_units: Vec<usize>,
+    /// One row per code, in codebook order.
     pub codes: Vec<CodeStat>,
     /// Units matched by no code ("コード無し").
     pub uncoded: usize,
@@ -175,12 +201,15 @@ pub struct CodeTable {
 pub struct ThemeReport {
     /// What was selected and how it was grouped, for the report header.
     pub selection: String,
+    /// What the units are grouped by: 単組, 県本部, 組織, 年度 or 設問.
     pub by: String,
     /// Number of units selected, and of their clauses (what themes are found over).
     pub unit_count: usize,
+    /// Number of clauses of those units.
     pub clause_count: usize,
     /// How the number of themes was chosen, in Japanese, for the report.
     pub rule: String,
+    /// Candidate terms of the selection, by termhood score, highest first.
     pub terms: Vec<TermStat>,
     /// Themes recurring in two or more groups, ranked by number of groups then size.
     pub themes: Vec<Theme>,
@@ -188,6 +217,7 @@ pub struct ThemeReport {
     pub single_branch: Vec<Theme>,
     /// Themes too small to list.
     pub other: Other,
+    /// The codebook's counts and cross-tab (`--codebook`, or the shipped one); None without one.
     pub codebook: Option<CodeTable>,
     /// Where the codebook stands against the themes (with a codebook).
     pub joined: Option<Joined>,

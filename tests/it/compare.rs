@@ -1,7 +1,6 @@
 //! `kumiai compare` through the real binary on the bundled 金属労協 policy and edited copies.
 
 use std::path::Path;
-use std::process::Command;
 
 const JCM: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -9,7 +8,7 @@ const JCM: &str = concat!(
 );
 
 fn compare_json(old: &Path, new: &Path) -> serde_json::Value {
-    let out = Command::new(env!("CARGO_BIN_EXE_kumiai"))
+    let out = crate::util::kumiai()
         .args(["compare", "--format", "json"])
         .arg(old)
         .arg(new)
@@ -84,7 +83,7 @@ fn html_is_self_contained_and_escapes_document_text() {
         ),
     )
     .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_kumiai"))
+    let out = crate::util::kumiai()
         .args(["compare", "--format", "html"])
         .arg(JCM)
         .arg(&new)
@@ -120,7 +119,7 @@ fn two_year_corpus() -> tempfile::TempDir {
 fn compare_by_organisation_and_years_and_trend_over_them() {
     let dir = two_year_corpus();
     let run = |args: &[&str]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_kumiai"))
+        let out = crate::util::kumiai()
             .arg("--corpus")
             .arg(dir.path())
             .args(args)
@@ -277,7 +276,7 @@ const SAITAMA_2026: &str = concat!(
 
 /// `kumiai compare SAITAMA_2024 SAITAMA_2026 ARGS`, run from the project folder.
 fn compare_draft(args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_kumiai"))
+    let out = crate::util::kumiai()
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("NO_COLOR", "1")
         .args(["compare", SAITAMA_2024, SAITAMA_2026])
@@ -437,7 +436,7 @@ fn html_docx_and_xlsx_of_the_draft_are_ready_for_a_meeting() {
 fn the_batch_report_includes_the_two_years_compared() {
     let dir = two_year_corpus();
     let out = tempfile::tempdir().unwrap();
-    let run = Command::new(env!("CARGO_BIN_EXE_kumiai"))
+    let run = crate::util::kumiai()
         .arg("--corpus")
         .arg(dir.path())
         .args(["report", "--out"])

@@ -2,13 +2,11 @@
 //! a spreadsheet program would) and as the zip Excel opens: Japanese headers, numbers as
 //! numeric cells, the header row frozen with an autofilter, formulas neutralised.
 
-mod common;
-
 use std::io::Read;
 use std::path::Path;
 
+use crate::util::run;
 use calamine::{Data, Reader, Xlsx, open_workbook};
-use common::run;
 
 /// Every sheet of the workbook at `path`, by name: rows of cells.
 fn sheets(path: &Path) -> Vec<(String, Vec<Vec<Data>>)> {

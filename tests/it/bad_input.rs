@@ -2,13 +2,11 @@
 //! the status, but for `--strict`, which exits 2), the rest of the corpus is still read, nothing
 //! panics; malformed queries and manifests are errors (exit 2).
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::OnceLock;
 
-use common::{Run, corpus, run, units};
+use crate::util::{Run, corpus, run, units};
 use encoding_rs::{EUC_JP, SHIFT_JIS};
 use serde_json::Value;
 use tempfile::TempDir;
@@ -187,7 +185,7 @@ fn fifo_in_the_corpus_does_not_hang() {
         .status()
         .unwrap();
     assert!(ok.success());
-    let mut child = common::kumiai()
+    let mut child = crate::util::kumiai()
         .args(["--corpus", dir.path().to_str().unwrap(), "units"])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())

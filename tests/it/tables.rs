@@ -2,7 +2,6 @@
 //! cell, with branch columns, attributes and question; personal columns never appear.
 
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
 
@@ -34,7 +33,7 @@ personal = ["記入者お名前"]
 const CSV: &str = "県本部,単組,記入者お名前,新採加入の主な取り組み\n岩手,奥州市職労,山田花子,\"採用初日に\n説明会を開催。\"\n";
 
 fn units(dir: &Path) -> (Vec<Value>, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_kumiai"))
+    let out = crate::util::kumiai()
         .args(["--corpus"])
         .arg(dir)
         .args(["units", "--format", "jsonl"])
@@ -103,7 +102,7 @@ fn a_table_without_its_manifest_columns_is_skipped_with_a_warning() {
         "[[document]]\nfile = \"survey.csv\"\norg = \"x\"\nkind = \"survey\"\n[document.table]\nquestions = [\"存在しない列\"]\n",
     )
     .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_kumiai"))
+    let out = crate::util::kumiai()
         .args(["--corpus"])
         .arg(dir.path())
         .args(["units"])

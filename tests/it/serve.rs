@@ -4,15 +4,13 @@
 //! chromedriver (WebDriver) as a user would: type 未加入者, click a facet, open KWIC, download
 //! the XLSX, with a screenshot kept under target/ for a human.
 
-mod common;
-
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{corpus, kumiai, respondent_names, squeeze};
+use crate::util::{corpus, kumiai, respondent_names, squeeze};
 use serde_json::{Value, json};
 
 /// A document whose text is markup: it must reach the browser as text.

@@ -6,47 +6,33 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
 use serde_json::Value;
 use tempfile::TempDir;
-use unicode_normalization::UnicodeNormalization;
 
-const BIN: &str = env!("CARGO_BIN_EXE_kumiai");
+use crate::util::Run;
+use unicode_normalization::UnicodeNormalization;
 
 fn corpora() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora")
 }
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-    raw: Vec<u8>,
-}
-
-/// Runs `kumiai SUB ARGS… --corpus C --index I [-- QUERY]` with stdout and stderr piped.
+/// Runs `kumiai SUB ARGS… --corpus C --index I [-- QUERY]` with colour left to the binary.
 fn kumiai(sub: &str, corpus: &Path, index: &Path, args: &[&str], query: Option<&str>) -> Run {
-    let mut cmd = Command::new(BIN);
+    let mut cmd = crate::util::kumiai();
     cmd.arg(sub)
         .args(args)
         .arg("--corpus")
         .arg(corpus)
         .arg("--index")
         .arg(index)
-        .env_remove("NO_COLOR")
-        .stdin(Stdio::null());
+        .env_remove("NO_COLOR");
     if let Some(q) = query {
         cmd.arg("--").arg(q);
     }
-    let out = cmd.output().expect("run kumiai");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        raw: out.stdout,
-    }
+    Run::of(&mut cmd)
 }
 
 /// A fresh index folder over a corpus (the bundled one unless a copy is made).
@@ -84,8 +70,8 @@ impl Fx {
         let r = self.run("search", args, Some(query));
         assert_eq!(
             r.code,
-            search_status(&r.stdout),
-            "search {query:?} ({}): {}",
+            Some(search_status(&r.stdout)),
+            "search {query:?} ({:?}): {}",
             r.code,
             r.stderr
         );
@@ -117,7 +103,7 @@ impl Fx {
     /// Builds or updates the index; returns (stderr, unit count).
     fn index(&self, args: &[&str]) -> (String, usize) {
         let r = self.run("index", args, None);
-        assert_eq!(r.code, 0, "index failed ({}): {}", r.code, r.stderr);
+        assert_eq!(r.code, Some(0), "index failed ({:?}): {}", r.code, r.stderr);
         let count = unit_count(&r.stderr);
         (r.stderr, count)
     }
@@ -282,7 +268,7 @@ fn units_containing(needles: &[&str]) -> usize {
 }
 
 fn all_units() -> Vec<Value> {
-    let out = Command::new(BIN)
+    let out = crate::util::kumiai()
         .args(["units", "--format", "jsonl", "--corpus"])
         .arg(corpora())
         .output()
@@ -801,7 +787,7 @@ fn highlights_on_full_width_wrapped_and_astral_text() {
     let index = tmp.path().join("index");
     let hits = |q: &str| -> Vec<Value> {
         let r = kumiai("search", &corpus, &index, &["--format", "json"], Some(q));
-        assert_eq!(r.code, search_status(&r.stdout), "{q}: {}", r.stderr);
+        assert_eq!(r.code, Some(search_status(&r.stdout)), "{q}: {}", r.stderr);
         json_hits(&r.stdout)
     };
     let cases: &[(&str, &str)] = &[
@@ -1026,8 +1012,8 @@ fn output_formats() {
 
     // CSV: BOM, header, one record per hit.
     let r = fx.search(q, &["--format", "csv", "--limit", "5", "--by", "unit"]);
-    assert!(r.raw.starts_with(b"\xEF\xBB\xBF"), "no BOM");
-    let mut rdr = csv::Reader::from_reader(&r.raw[3..]);
+    assert!(r.raw_stdout.starts_with(b"\xEF\xBB\xBF"), "no BOM");
+    let mut rdr = csv::Reader::from_reader(&r.raw_stdout[3..]);
     let header = rdr.headers().unwrap().clone();
     assert!(header.iter().any(|h| h == "文書"), "{header:?}");
     assert!(header.iter().any(|h| h == "本文"), "{header:?}");
@@ -1209,7 +1195,7 @@ fn interrupted_index_leaves_a_usable_index() {
     let corpus = tmp.path().join("big");
     big_corpus(&corpus, 20);
     let index = tmp.path().join("index");
-    let mut child = Command::new(BIN)
+    let mut child = crate::util::kumiai()
         .arg("index")
         .arg("--corpus")
         .arg(&corpus)
@@ -1230,15 +1216,15 @@ fn interrupted_index_leaves_a_usable_index() {
         &["--limit", "3"],
         Some("未加入者"),
     );
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
     assert!(r.stdout.contains("未加入者"), "{}", r.stdout);
     let again = kumiai("index", &corpus, &index, &[], None);
-    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert_eq!(again.code, Some(0), "{}", again.stderr);
     let resumed = unit_count(&again.stderr);
 
     let clean_index = tmp.path().join("clean");
     let clean = kumiai("index", &corpus, &clean_index, &[], None);
-    assert_eq!(clean.code, 0, "{}", clean.stderr);
+    assert_eq!(clean.code, Some(0), "{}", clean.stderr);
     assert_eq!(resumed, unit_count(&clean.stderr));
     assert!(resumed > 20 * 100);
 }
@@ -1253,7 +1239,7 @@ fn a_locked_index_is_reported() {
             .writer::<tantivy::TantivyDocument>(50_000_000)
             .unwrap();
         let r = fx.run("index", &["--rebuild"], None);
-        assert_eq!(r.code, 2, "{}", r.stderr);
+        assert_eq!(r.code, Some(2), "{}", r.stderr);
         assert!(r.stderr.contains("locked"), "{}", r.stderr);
         // Reading needs no lock.
         let hits = fx.hits("未加入者", &[]);
@@ -1271,10 +1257,10 @@ fn a_second_writer_process_is_refused() {
     big_corpus(&corpus, 20);
     let index = tmp.path().join("index");
     let first = kumiai("index", &corpus, &index, &[], None);
-    assert_eq!(first.code, 0, "{}", first.stderr);
+    assert_eq!(first.code, Some(0), "{}", first.stderr);
     // Retry the timing a few times in case the first rebuild ends before the second starts.
     for attempt in 0..5 {
-        let mut long = Command::new(BIN)
+        let mut long = crate::util::kumiai()
             .args(["index", "--rebuild", "--corpus"])
             .arg(&corpus)
             .arg("--index")
@@ -1288,7 +1274,7 @@ fn a_second_writer_process_is_refused() {
         let still_running = long.try_wait().unwrap().is_none();
         let status = long.wait().unwrap();
         if still_running {
-            assert_eq!(second.code, 2, "{}", second.stderr);
+            assert_eq!(second.code, Some(2), "{}", second.stderr);
             assert!(second.stderr.contains("locked"), "{}", second.stderr);
             assert_eq!(status.code(), Some(0));
             return;
@@ -1303,11 +1289,12 @@ fn a_corrupt_index_asks_for_a_rebuild() {
     fx.index(&[]);
     std::fs::write(fx.index.join("meta.json"), "garbage{").unwrap();
     let r = fx.run("search", &[], Some("x"));
-    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert_eq!(r.code, Some(2), "{}", r.stderr);
     assert!(r.stderr.contains("kumiai index --rebuild"), "{}", r.stderr);
     let r = fx.run("index", &[], None);
     assert_eq!(
-        r.code, 2,
+        r.code,
+        Some(2),
         "plain index must not silently wipe: {}",
         r.stderr
     );
@@ -1325,7 +1312,7 @@ fn a_truncated_segment_is_repaired_by_rebuild() {
     let (_, clean) = fx.index(&[]);
     truncate_stores(&fx.index);
     let r = fx.run("search", &[], Some("未加入者"));
-    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert_eq!(r.code, Some(2), "{}", r.stderr);
     let (_, n) = fx.index(&["--rebuild"]);
     assert_eq!(n, clean);
     assert!(!fx.hits("未加入者", &[]).is_empty());
@@ -1349,7 +1336,7 @@ fn a_truncated_segment_asks_for_a_rebuild() {
     fx.index(&[]);
     truncate_stores(&fx.index);
     let r = fx.run("search", &[], Some("未加入者"));
-    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert_eq!(r.code, Some(2), "{}", r.stderr);
     assert!(r.stderr.contains("kumiai index --rebuild"), "{}", r.stderr);
 }
 
@@ -1403,7 +1390,7 @@ fn open_ended_years_and_huge_limits_work() {
         &["--query", "year:2024..", "--format", "json"],
         None,
     );
-    assert_eq!(themes.code, 0, "{}", themes.stderr);
+    assert_eq!(themes.code, Some(0), "{}", themes.stderr);
     assert!(!themes.stderr.contains("panicked"), "{}", themes.stderr);
 
     // Queries of symbols, particles, single kana, mixed scripts and odd structure: an answer
@@ -1434,7 +1421,7 @@ fn open_ended_years_and_huge_limits_work() {
         } else {
             search_status(&r.stdout)
         };
-        assert_eq!(r.code, expected, "{q}: {}", r.stderr);
+        assert_eq!(r.code, Some(expected), "{q}: {}", r.stderr);
         assert!(!r.stderr.contains("panicked"), "{q}: {}", r.stderr);
     }
 
@@ -1456,7 +1443,7 @@ fn search_reads_the_last_commit_while_an_update_runs() {
     big_corpus(&corpus, 20);
     let index = tmp.path().join("index");
     let first = kumiai("index", &corpus, &index, &[], None);
-    assert_eq!(first.code, 0, "{}", first.stderr);
+    assert_eq!(first.code, Some(0), "{}", first.stderr);
     for attempt in 0..5 {
         // Every copy changes, so the update has work and the search finds the index stale.
         for e in std::fs::read_dir(&corpus).unwrap() {
@@ -1472,7 +1459,7 @@ fn search_reads_the_last_commit_while_an_update_runs() {
                 std::fs::write(&path, text).unwrap();
             }
         }
-        let mut update = Command::new(BIN)
+        let mut update = crate::util::kumiai()
             .args(["index", "--corpus"])
             .arg(&corpus)
             .arg("--index")
@@ -1492,7 +1479,7 @@ fn search_reads_the_last_commit_while_an_update_runs() {
         let still_running = update.try_wait().unwrap().is_none();
         let status = update.wait().unwrap();
         assert_eq!(status.code(), Some(0));
-        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert_eq!(r.code, Some(0), "{}", r.stderr);
         assert!(!json_hits(&r.stdout).is_empty(), "{}", r.stdout);
         if still_running && r.stderr.contains("searching its last commit") {
             return;

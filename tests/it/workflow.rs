@@ -3,12 +3,10 @@
 //! layout doubts said once, in Japanese, where they matter; one index per corpus; `tokenize`
 //! normalizing as the index does; `trend` filters. All through the real binary.
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use common::{corpus, run};
+use crate::util::{corpus, run};
 use serde_json::Value;
 
 /// The 47 prefectures without their suffix, to check no prefecture appears twice.
@@ -25,7 +23,7 @@ fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
-fn json(r: &common::Run) -> Value {
+fn json(r: &crate::util::Run) -> Value {
     serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {}", r.stdout))
 }
 
@@ -258,7 +256,7 @@ fn exit_status_says_found_nothing_found_or_error() {
 /// A small survey made here: branch, personal, attribute and free-text columns.
 const CSV: &str = "県本部,単組,記入者,メール,組合員数,新採加入の主な取り組み,県本部への要望\n岩手,奥州市職労,山田花子,yamada@example.jp,120,採用初日に説明会を開き、青年部が職場を案内した。,新採交流会を今年も続けて開いてほしい\n広島県本部,呉市職労,鈴木一郎,suzuki@example.jp,85,昼休みに相談会を開いたが参加者は少なかった。,\n";
 
-fn added(dir: &Path, file: &str) -> common::Run {
+fn added(dir: &Path, file: &str) -> crate::util::Run {
     let r = run(&["--corpus", s(dir), "add", s(&dir.join(file))]);
     assert_eq!(r.code, Some(0), "{}", r.stderr);
     r
@@ -653,7 +651,11 @@ fn each_command_reads_the_manifest_and_builds_the_analyzer_once() {
         &["report", "--out", out],
     ];
     for args in commands {
-        let r = common::Run::of(common::kumiai().env("KUMIAI_TRACE_LOADS", "1").args(args));
+        let r = crate::util::Run::of(
+            crate::util::kumiai()
+                .env("KUMIAI_TRACE_LOADS", "1")
+                .args(args),
+        );
         assert_eq!(r.code, Some(0), "{args:?}: {}", r.stderr);
         assert!(
             r.stderr

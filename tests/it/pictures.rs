@@ -2,11 +2,9 @@
 //! numbers behind each picture agree with each other and with the answers, labels never
 //! overlap, and text from documents stays text.
 
-mod common;
-
 use std::path::Path;
 
-use common::{Run, run};
+use crate::util::{Run, run};
 use serde_json::Value;
 
 /// Runs kumiai on `corpus`; it must not panic, whatever its status.

@@ -1,11 +1,9 @@
 //! `kumiai themes` and `kumiai report` through the real binary on the bundled survey.
 
-use std::process::Command;
-
 use serde_json::Value;
 
 fn kumiai(args: &[&str]) -> std::process::Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_kumiai"))
+    let out = crate::util::kumiai()
         .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
@@ -14,20 +12,6 @@ fn kumiai(args: &[&str]) -> std::process::Output {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     out
-}
-
-/// The 記入者お名前 values of the survey, read from the file itself.
-fn respondent_names() -> Vec<String> {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/corpora/jichiro-survey-2024.txt"
-    ))
-    .unwrap();
-    text.lines()
-        .filter_map(|l| l.strip_prefix("記入者お名前 "))
-        .map(|n| n.trim().replace([' ', '\u{3000}'], ""))
-        .filter(|n| !n.is_empty())
-        .collect()
 }
 
 #[test]
@@ -65,7 +49,10 @@ fn themes_json_lists_every_unit_with_its_branch() {
     let text = String::from_utf8(out.stdout)
         .unwrap()
         .replace([' ', '\u{3000}'], "");
-    for name in respondent_names() {
+    for name in crate::util::respondent_names()
+        .iter()
+        .map(|n| crate::util::squeeze(n))
+    {
         assert!(
             !text.contains(&name),
             "respondent name {name} in themes output"
@@ -310,7 +297,7 @@ fn clause_level_themes_overlap_and_count_is_a_knob() {
         .map(|t| t["term"].as_str().unwrap())
         .collect();
     assert!(terms.contains(&"共済") && !terms.contains(&"難しい") && !terms.contains(&"悩む"));
-    let bad = Command::new(env!("CARGO_BIN_EXE_kumiai"))
+    let bad = crate::util::kumiai()
         .args(["themes", "--pos", "副詞"])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()

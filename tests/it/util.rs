@@ -1,7 +1,5 @@
 //! Helpers shared by the integration tests: the real binary, the bundled corpus, scratch corpora.
 
-#![allow(dead_code)]
-
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

@@ -3,12 +3,10 @@
 //! the bundled corpus; `the_table_covers_every_command_and_format` reads `--help` so a new
 //! subcommand or format that is not in the table fails, until someone adds it here.
 
-mod common;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use common::{corpus, respondent_names, run, squeeze};
+use crate::util::{corpus, respondent_names, run, squeeze};
 
 /// Commands that print only what the user gave them, never corpus text.
 const EXEMPT: &[(&str, &str)] = &[

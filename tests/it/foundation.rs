@@ -1,11 +1,9 @@
 //! Foundation: tokenizer, units, survey and manifest behaviour on the real bundled corpus.
 
-mod common;
-
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use common::{Run, corpus, field_of, respondent_names, run, run_stdin, squeeze, units};
+use crate::util::{Run, corpus, field_of, respondent_names, run, run_stdin, squeeze, units};
 use kumiai::ingest::{Document, Manifest};
 use kumiai::segment::Unit;
 use kumiai::warning::Warnings;

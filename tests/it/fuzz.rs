@@ -258,7 +258,7 @@ fn any_text_parses_as_a_survey_form_or_warns() {
     ];
     runner(cases(2000))
         .run(&text_of(pieces, 40), |text| {
-            let parsed = parse_survey(&form, &text);
+            let parsed = parse_survey(form, &text);
             for record in &parsed.records {
                 for answer in &record.answers {
                     prop_assert!(answer.span.end <= text.len());
