@@ -359,13 +359,31 @@ fn parse_years(s: &str) -> Result<ingest::Years, String> {
 pub struct Failure {
     pub message: String,
     pub status: u8,
+    /// Standard output was closed by its reader (`kumiai search … | head`): not an error, as
+    /// for grep. Told by the `io::ErrorKind`, not by the message.
+    broken_pipe: bool,
 }
 
-impl<E: std::fmt::Display> From<E> for Failure {
-    fn from(e: E) -> Self {
+impl Failure {
+    /// A failure with this message and exit status.
+    fn new(message: impl Into<String>, status: u8) -> Self {
         Failure {
-            message: e.to_string(),
-            status: EXIT_ERROR,
+            message: message.into(),
+            status,
+            broken_pipe: false,
+        }
+    }
+}
+
+impl<E: std::fmt::Display + 'static> From<E> for Failure {
+    fn from(e: E) -> Self {
+        let any: &dyn std::any::Any = &e;
+        let broken_pipe = any
+            .downcast_ref::<io::Error>()
+            .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe);
+        Failure {
+            broken_pipe,
+            ..Failure::new(e.to_string(), EXIT_ERROR)
         }
     }
 }
@@ -485,7 +503,7 @@ pub fn run() -> ExitCode {
             ExitCode::from(EXIT_ERROR)
         }
         Ok(()) => ExitCode::SUCCESS,
-        Err(failure) if failure.message.contains("Broken pipe") => ExitCode::SUCCESS,
+        Err(failure) if failure.broken_pipe => ExitCode::SUCCESS,
         Err(failure) => {
             if !failure.message.is_empty() {
                 // A query or file name may carry ESC and the like: shown escaped, lines kept.

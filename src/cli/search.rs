@@ -87,9 +87,11 @@ pub(super) fn index_for_search(
 }
 
 pub(super) fn search(cli: &Cli, args: &SearchArgs, warnings: &Warnings) -> Result<(), Failure> {
-    let parsed = crate::search::query::parse(&args.query).map_err(|e| Failure {
-        message: format!("invalid query\n{}", e.render(&args.query)),
-        status: EXIT_ERROR,
+    let parsed = crate::search::query::parse(&args.query).map_err(|e| {
+        Failure::new(
+            format!("invalid query\n{}", e.render(&args.query)),
+            EXIT_ERROR,
+        )
     })?;
     refuse_unsupported(args)?;
     let corpus = open_corpus(cli)?;
@@ -134,22 +136,14 @@ pub(super) fn search(cli: &Cli, args: &SearchArgs, warnings: &Warnings) -> Resul
     out.flush()?;
     if results.total == 0 {
         // Nothing found is not an error, but a script can tell it from a hit (grep's 1).
-        return Err(Failure {
-            message: String::new(),
-            status: EXIT_NOTHING_FOUND,
-        });
+        return Err(Failure::new(String::new(), EXIT_NOTHING_FOUND));
     }
     Ok(())
 }
 
 /// Options a format cannot show are refused, never silently dropped.
 fn refuse_unsupported(args: &SearchArgs) -> Result<(), Failure> {
-    let refuse = |message: &str| {
-        Err(Failure {
-            message: message.to_string(),
-            status: EXIT_ERROR,
-        })
-    };
+    let refuse = |message: &str| Err(Failure::new(message.to_string(), EXIT_ERROR));
     match args.format {
         SearchFormat::Csv if args.facets => refuse(
             "--facets has no CSV form (a CSV file holds one table, the hits); use --format json or html for hits with counts",

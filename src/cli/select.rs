@@ -52,13 +52,13 @@ pub(super) fn select(
         question: args.question.clone(),
         ..Default::default()
     };
-    let parsed = match &args.query {
-        Some(q) => Some(crate::search::query::parse(q).map_err(|e| Failure {
-            message: format!("invalid --query\n{}", e.render(q)),
-            status: EXIT_ERROR,
-        })?),
-        None => None,
-    };
+    let parsed =
+        match &args.query {
+            Some(q) => Some(crate::search::query::parse(q).map_err(|e| {
+                Failure::new(format!("invalid --query\n{}", e.render(q)), EXIT_ERROR)
+            })?),
+            None => None,
+        };
     let corpus = open_corpus(cli)?;
     let idx = match &parsed {
         Some(_) => Some(super::search::update_index(

@@ -1487,3 +1487,29 @@ fn search_reads_the_last_commit_while_an_update_runs() {
     }
     panic!("the update always finished before the search started");
 }
+
+/// `kumiai search … | head -1`: the reader closing the pipe is not an error (exit 0, no
+/// message), as for grep.
+#[test]
+fn a_closed_pipe_ends_the_listing_quietly() {
+    use std::io::BufRead;
+    let index = tempfile::tempdir().unwrap();
+    let mut child = crate::util::kumiai()
+        .args([
+            "search", "組合", "--by", "unit", "--limit", "5000", "--index",
+        ])
+        .arg(index.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.contains("件ヒット"), "{first}");
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("error"), "{stderr}");
+}
