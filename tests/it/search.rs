@@ -1496,7 +1496,13 @@ fn a_closed_pipe_ends_the_listing_quietly() {
     let index = tempfile::tempdir().unwrap();
     let mut child = crate::util::kumiai()
         .args([
-            "search", "組合", "--by", "unit", "--limit", "5000", "--index",
+            "search",
+            "組合 OR 組織 OR 職員 OR 活動",
+            "--by",
+            "unit",
+            "--limit",
+            "5000",
+            "--index",
         ])
         .arg(index.path())
         .stdout(Stdio::piped())
