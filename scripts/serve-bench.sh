@@ -44,4 +44,5 @@ LUA
 # Warm-up (the first request of each query loads the index's pages).
 wrk -t1 -c1 -d2s -s "$WORK/queries.lua" "$BASE" >/dev/null
 echo "kumiai serve: $CLIENTS concurrent clients, ${DURATION} s, $(nproc) cores"
-wrk -t2 -c"$CLIENTS" -d"${DURATION}s" --latency -s "$WORK/queries.lua" "$BASE"
+THREADS=$(( CLIENTS < 2 ? CLIENTS : 2 ))
+wrk -t"$THREADS" -c"$CLIENTS" -d"${DURATION}s" --latency -s "$WORK/queries.lua" "$BASE"

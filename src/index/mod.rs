@@ -9,8 +9,8 @@ pub mod tokenizers;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::time::Instant;
+use std::sync::{Arc, Mutex};
+use std::time::{Instant, SystemTime};
 
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
@@ -18,7 +18,9 @@ use serde::{Deserialize, Serialize};
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
 };
-use tantivy::{Index, IndexWriter, TantivyDocument, TantivyError, Term};
+use tantivy::{
+    Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, TantivyError, Term,
+};
 
 use crate::analyze::Analyzer;
 use crate::ingest::{self, Manifest};
@@ -274,6 +276,12 @@ pub struct KumiaiIndex {
     pub analyzer: Arc<Analyzer>,
     /// The folder it lives in.
     pub dir: PathBuf,
+    /// One reader for every search, reloaded when a commit (this process's or another's)
+    /// changed `meta.json`: opening a reader per search starts a file watcher and opens every
+    /// segment again, on each of a server's requests.
+    reader: IndexReader,
+    /// `meta.json`'s modification time when `reader` was last reloaded.
+    loaded: Mutex<Option<SystemTime>>,
 }
 
 /// What an update did, for the summary line and the benchmarks.
@@ -306,6 +314,13 @@ impl UpdateReport {
     }
 }
 
+/// When `dir/meta.json` was last written (a commit writes it), if it can be read.
+fn meta_time(dir: &Path) -> Option<SystemTime> {
+    std::fs::metadata(dir.join("meta.json"))
+        .and_then(|m| m.modified())
+        .ok()
+}
+
 fn corrupt(dir: &Path, e: impl fmt::Display) -> IndexError {
     IndexError::Corrupt(dir.to_path_buf(), e.to_string())
 }
@@ -318,12 +333,12 @@ impl KumiaiIndex {
         if index.schema() != expected {
             return Err(corrupt(dir, "it was built by another kumiai version"));
         }
-        Ok(Self::wrap(index, fields, analyzer, dir))
+        Self::wrap(index, fields, analyzer, dir)
     }
 
     /// Units in the last commit (not counting the record documents, nor deleted ones).
     pub fn unit_count(&self) -> Result<u64, IndexError> {
-        let searcher = self.index.reader()?.searcher();
+        let searcher = self.searcher()?;
         let units = tantivy::query::TermQuery::new(
             Term::from_field_text(self.fields.level, UNIT),
             IndexRecordOption::Basic,
@@ -334,7 +349,7 @@ impl KumiaiIndex {
     /// The distinct values of a raw (`STRING`) field in the last commit, e.g. every
     /// organisation's name.
     pub fn values_of(&self, field: Field) -> tantivy::Result<std::collections::BTreeSet<String>> {
-        let searcher = self.index.reader()?.searcher();
+        let searcher = self.searcher()?;
         let mut values = std::collections::BTreeSet::new();
         for segment in searcher.segment_readers() {
             let inverted = segment.inverted_index(field)?;
@@ -364,16 +379,48 @@ impl KumiaiIndex {
         Ok(idx)
     }
 
-    fn wrap(index: Index, fields: Fields, analyzer: Arc<Analyzer>, dir: &Path) -> Self {
+    fn wrap(
+        index: Index,
+        fields: Fields,
+        analyzer: Arc<Analyzer>,
+        dir: &Path,
+    ) -> Result<Self, IndexError> {
         index
             .tokenizers()
             .register(tokenizers::BIGRAM, tokenizers::BigramTokenizer);
-        Self {
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(|e| corrupt(dir, e))?;
+        Ok(Self {
             index,
             fields,
             analyzer,
             dir: dir.to_path_buf(),
+            reader,
+            loaded: Mutex::new(meta_time(dir)),
+        })
+    }
+
+    /// Reloads the reader on the last commit.
+    fn reload(&self) -> tantivy::Result<()> {
+        let mut loaded = self.loaded.lock().unwrap_or_else(|p| p.into_inner());
+        self.reader.reload()?;
+        *loaded = meta_time(&self.dir);
+        Ok(())
+    }
+
+    /// A searcher on the last commit: the shared reader, reloaded first if a commit happened
+    /// since (one `stat` of `meta.json` per search).
+    pub fn searcher(&self) -> tantivy::Result<Searcher> {
+        let now = meta_time(&self.dir);
+        let mut loaded = self.loaded.lock().unwrap_or_else(|p| p.into_inner());
+        if *loaded != now {
+            self.reader.reload()?;
+            *loaded = now;
         }
+        Ok(self.reader.searcher())
     }
 
     fn create(dir: &Path, analyzer: Arc<Analyzer>) -> Result<Self, IndexError> {
@@ -381,7 +428,7 @@ impl KumiaiIndex {
             .map_err(|e| IndexError::Other(format!("cannot create {}: {e}", dir.display())))?;
         let (schema, fields) = schema();
         let index = Index::create_in_dir(dir, schema)?;
-        Ok(Self::wrap(index, fields, analyzer, dir))
+        Self::wrap(index, fields, analyzer, dir)
     }
 
     fn state(&self) -> State {
@@ -701,6 +748,9 @@ pub fn update(
     prepared.set_payload(&serde_json::to_string(&state).unwrap_or_default());
     prepared.commit()?;
     writer.wait_merging_threads()?;
+    // Searched next in this process: not left to the modification time, which a coarse
+    // file system may not move between the open and this commit.
+    idx.reload()?;
     report.units = units;
     report.bytes = total_bytes;
     report.seconds = started.elapsed().as_secs_f64();

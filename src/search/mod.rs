@@ -182,8 +182,7 @@ pub struct Request<'a> {
 pub fn search(idx: &KumiaiIndex, request: &Request) -> Result<Results, tantivy::TantivyError> {
     let mut builder = build::Builder::new(idx, request.synonyms);
     let query = builder.candidates(&request.query.clauses);
-    let reader = idx.index.reader()?;
-    let searcher = reader.searcher();
+    let searcher = idx.searcher()?;
     let mut candidates: Vec<DocAddress> = searcher
         .search(&query, &DocSetCollector)?
         .into_iter()
@@ -286,7 +285,7 @@ pub fn matching_units(
     synonyms: &Synonyms,
 ) -> Result<std::collections::HashSet<(String, usize)>, tantivy::TantivyError> {
     let query = build::Builder::new(idx, synonyms).candidates(&query.clauses);
-    let searcher = idx.index.reader()?.searcher();
+    let searcher = idx.searcher()?;
     let f = &idx.fields;
     let mut out = std::collections::HashSet::new();
     for address in searcher.search(&query, &DocSetCollector)? {
