@@ -6,8 +6,8 @@ use super::*;
 use crate::report::pictures::{self, Figure};
 use crate::report::table::{Align, Table};
 use crate::themes::ca::{self, Correspondence};
-use crate::themes::model::{Theme, ThemeUnit};
-use crate::themes::network::{self, EdgeRule, Network, NetworkOptions};
+use crate::themes::model::Theme;
+use crate::themes::network::{self, EdgeRule, NetworkOptions};
 use crate::themes::terms::{self, Terms};
 
 #[derive(Clone, Copy, PartialEq, ValueEnum)]
@@ -92,69 +92,8 @@ pub(super) struct FreqArgs {
 
 /// The selection's terms, as `kumiai themes` counts them.
 fn terms_of(s: &Selected) -> Terms {
-    unit_terms(&s.units, &s.analyzer, &s.concepts)
+    terms::extract_with_defaults(&s.units, &s.analyzer, &s.concepts)
 }
-
-fn unit_terms(
-    units: &[ThemeUnit],
-    analyzer: &Analyzer,
-    concepts: &crate::lexicon::Concepts,
-) -> Terms {
-    let stopwords = crate::lexicon::Stopwords::builtin();
-    let lexicon = terms::Lexicon {
-        stopwords: &stopwords,
-        concepts,
-        pos: Default::default(),
-    };
-    terms::extract(units, analyzer, lexicon)
-}
-
-/// The batch report's pictures of the survey, one page (`file` in `out`): the co-occurrence
-/// network coloured by the report's themes, the correspondence analysis of terms by 県本部 and
-/// the most frequent terms, each with the defaults of `kumiai network`, `ca` and `freq`.
-pub(super) fn report_page(
-    out: &Path,
-    file: &str,
-    docs: &[(Document, Vec<Unit>)],
-    analyzer: &Analyzer,
-    concepts: &crate::lexicon::Concepts,
-    themes: &[&Theme],
-) -> Result<(), Failure> {
-    let selection = crate::themes::Selection::default();
-    let units = crate::themes::select(docs, &selection, crate::themes::By::Local);
-    let terms = unit_terms(&units, analyzer, concepts);
-    let described = selection.describe();
-    let net = network::terms_network(&terms, themes, &NetworkOptions::default());
-    let labels: Vec<String> = themes.iter().map(|t| t.label.clone()).collect();
-    let mut figures = vec![pictures::network_figure(&net, &labels, &described)];
-    let mut tables = vec![edge_table(&net)];
-    // 単組 are too many points for a readable biplot; 県本部 are the groups a reader compares.
-    let by = crate::themes::By::Prefecture;
-    let grouped = crate::themes::select(docs, &selection, by);
-    let grouped_terms = unit_terms(&grouped, analyzer, concepts);
-    let table = ca::term_group_table(&grouped, &grouped_terms, &ca::top_terms(&grouped_terms, 60));
-    // Too small a table for CA (one 県本部) leaves the page without the biplot, not the report.
-    if let Ok(result) = ca::analyse(&table.terms, &table.groups, &table.counts, 3) {
-        let caption = format!("{described}、{}別", by.label());
-        figures.push(pictures::ca_figure(&result, 40, &caption, "語", by.label()));
-        tables.push(inertia_table(&result));
-    }
-    let rows: Vec<(String, usize)> = ca::top_terms(&terms, 30)
-        .iter()
-        .map(|&id| {
-            let t = &terms.stats[id as usize];
-            (t.term.clone(), t.units)
-        })
-        .collect();
-    figures.push(pictures::frequency_figure(&rows, FREQ_MEASURE, &described));
-    let mut page = Vec::new();
-    pictures::write_page(&mut page, "アンケート自由記述の図", &figures, &tables)?;
-    std::fs::write(out.join(file), page).map_err(|e| format!("cannot write {file}: {e}"))?;
-    Ok(())
-}
-
-/// What `freq` counts, said under its bars.
-const FREQ_MEASURE: &str = "その語を含む単位（文・回答）の数";
 
 /// The selection's themes as `kumiai themes --no-codebook` finds them: they colour the network.
 fn themes_of(s: &Selected) -> Result<Vec<Theme>, Failure> {
@@ -259,27 +198,9 @@ pub(super) fn network(cli: &Cli, args: &NetworkArgs, warnings: &Warnings) -> Res
         &args.output,
         "共起ネットワーク",
         &[figure],
-        &[edge_table(&net)],
+        &[pictures::edge_table(&net)],
         &net,
     )
-}
-
-fn edge_table(net: &Network) -> Table {
-    let mut t = Table::new([
-        ("語1", Align::Left),
-        ("語2", Align::Left),
-        ("Jaccard係数", Align::Right),
-        ("共起単位数", Align::Right),
-    ]);
-    for e in &net.edges {
-        t.row(vec![
-            net.nodes[e.source].label.clone(),
-            net.nodes[e.target].label.clone(),
-            format!("{:.3}", e.jaccard),
-            e.units.to_string(),
-        ]);
-    }
-    t
 }
 
 pub(super) fn ca(cli: &Cli, args: &CaArgs, warnings: &Warnings) -> Result<(), Failure> {
@@ -314,7 +235,7 @@ pub(super) fn ca(cli: &Cli, args: &CaArgs, warnings: &Warnings) -> Result<(), Fa
         "対応分析",
         &[figure],
         &[
-            inertia_table(&result),
+            pictures::inertia_table(&result),
             coordinate_table(&result, rows, group_noun),
         ],
         &result,
@@ -338,22 +259,6 @@ fn code_table(s: &Selected, path: &Path) -> Result<ca::GroupTable, Failure> {
             .map(|c| c.counts.iter().map(|&n| n as f64).collect())
             .collect(),
     })
-}
-
-fn inertia_table(ca: &Correspondence) -> Table {
-    let mut t = Table::new([
-        ("成分", Align::Right),
-        ("固有値", Align::Right),
-        ("寄与率", Align::Right),
-    ]);
-    for (k, l) in ca.inertias.iter().enumerate() {
-        t.row(vec![
-            (k + 1).to_string(),
-            format!("{l:.4}"),
-            format!("{:.1}%", 100.0 * ca.share(k)),
-        ]);
-    }
-    t
 }
 
 fn coordinate_table(ca: &Correspondence, row_noun: &str, group_noun: &str) -> Table {
@@ -420,7 +325,7 @@ pub(super) fn freq(cli: &Cli, args: &FreqArgs, warnings: &Warnings) -> Result<()
         Vec::new()
     };
     let selection = s.selection.describe();
-    let measure = FREQ_MEASURE;
+    let measure = pictures::FREQ_MEASURE;
     if args.output.format == PictureFormat::Csv {
         let dir = csv_dir(&args.output, "freq-csv");
         std::fs::create_dir_all(&dir)

@@ -120,8 +120,18 @@ pub(super) fn themes(cli: &Cli, args: &ThemesArgs, warnings: &Warnings) -> Resul
         },
     };
     let suggest_units = args.suggest_codebook.as_ref().map(|_| units.clone());
+    let picture_units = (args.format == ThemesFormat::Html).then(|| units.clone());
     let mut result = themes::analyze(units, &selection, &analyzer, &options)?;
     result.notes = notes;
+    let pictures = picture_units.map(|units| {
+        crate::report::pictures::theme_report_pictures(
+            &units,
+            &result,
+            &analyzer,
+            &options.concepts,
+            by,
+        )
+    });
     if let (Some(path), Some(units)) = (&args.suggest_codebook, suggest_units) {
         let all: Vec<_> = result
             .themes
@@ -133,18 +143,25 @@ pub(super) fn themes(cli: &Cli, args: &ThemesArgs, warnings: &Warnings) -> Resul
         std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         eprintln!("starter codebook written to {}", path.display());
     }
-    write_report(&result, args.format, args.out.as_deref())
+    write_report(&result, pictures.as_ref(), args.format, args.out.as_deref())
 }
 
+/// Writes the report in `format` (HTML with its 図 section when `pictures` are given).
 fn write_report(
     result: &themes::model::ThemeReport,
+    pictures: Option<&crate::report::pictures::Pictures>,
     format: ThemesFormat,
     out: Option<&Path>,
 ) -> Result<(), Failure> {
     type Writer = fn(&mut Box<dyn Write>, &themes::model::ThemeReport) -> io::Result<()>;
     let write: Writer = match format {
         ThemesFormat::Md => report::write_markdown,
-        ThemesFormat::Html => report::write_html,
+        ThemesFormat::Html => {
+            let mut sink = crate::report::output(out)?;
+            report::write_html_with(&mut sink, result, pictures)?;
+            sink.flush()?;
+            return Ok(());
+        }
         ThemesFormat::Json => report::write_json,
         ThemesFormat::Xlsx => {
             let mut sink = crate::report::binary_output(out, "xlsx")?;
@@ -202,6 +219,15 @@ pub(super) fn batch_report(cli: &Cli, out: &Path, warnings: &Warnings) -> Result
         let notes = crate::corpus::layout_notes(&docs, &units, warnings);
         let mut result = themes::analyze(units, &selection, &analyzer, &options)?;
         result.notes = notes;
+        // The pictures group by 県本部: 単組 are too many points for a readable biplot.
+        let grouped = themes::select(&docs, &selection, By::Prefecture);
+        let pictures = crate::report::pictures::theme_report_pictures(
+            &grouped,
+            &result,
+            &analyzer,
+            &concepts,
+            By::Prefecture,
+        );
         for (file, format) in [
             ("themes.html", ThemesFormat::Html),
             ("themes.md", ThemesFormat::Md),
@@ -209,10 +235,17 @@ pub(super) fn batch_report(cli: &Cli, out: &Path, warnings: &Warnings) -> Result
             ("themes-csv", ThemesFormat::Csv),
             ("themes.xlsx", ThemesFormat::Xlsx),
         ] {
-            write_report(&result, format, Some(&out.join(file)))?;
+            write_report(&result, Some(&pictures), format, Some(&out.join(file)))?;
         }
-        let themes: Vec<_> = result.themes.iter().chain(&result.single_branch).collect();
-        super::pictures::report_page(out, "pictures.html", &docs, &analyzer, &concepts, &themes)?;
+        let mut page = Vec::new();
+        crate::report::pictures::write_page(
+            &mut page,
+            "アンケート自由記述の図",
+            &pictures.figures,
+            &pictures.tables,
+        )?;
+        std::fs::write(out.join("pictures.html"), page)
+            .map_err(|e| format!("cannot write pictures.html: {e}"))?;
         index.link(
             "themes.html",
             "アンケート自由記述のテーマ（単組別）",

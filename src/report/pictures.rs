@@ -8,8 +8,13 @@ use std::path::{Path, PathBuf};
 use super::escape_html;
 use super::excel::CsvWriter;
 use super::layout::{self, Rect};
-use crate::themes::ca::Correspondence;
-use crate::themes::network::{Network, NodeKind};
+use super::table::{Align, Table};
+use crate::analyze::Analyzer;
+use crate::lexicon::Concepts;
+use crate::themes::By;
+use crate::themes::ca::{self, Correspondence};
+use crate::themes::model::{Theme, ThemeReport, ThemeUnit};
+use crate::themes::network::{self, Network, NetworkOptions, NodeKind};
 
 /// A picture and its figure legend.
 #[derive(Debug, Clone)]
@@ -491,23 +496,93 @@ pub fn word_cloud_figure(rows: &[(String, usize)], selection: &str) -> Figure {
     }
 }
 
-/// Writes figures and their tables as one self-contained page (no script, no network).
-pub fn write_page(
-    out: &mut impl Write,
-    title: &str,
-    figures: &[Figure],
-    tables: &[super::table::Table],
-) -> io::Result<()> {
-    super::html_start(
-        out,
-        title,
-        "body{font-family:'Noto Sans JP','Noto Sans CJK JP','Hiragino Sans','Yu Gothic','Meiryo',sans-serif;margin:1.5em;color:#222}\
-figure{margin:1.5em 0}svg{max-width:100%;height:auto;display:block}\
-figcaption{font-size:.9em;color:#444;max-width:60em;margin-top:.5em}\
-table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:.2em .5em;font-size:.9em}\
-td.n{text-align:right}",
-    )?;
-    writeln!(out, "<h1>{}</h1>", escape_html(title))?;
+/// The network's edges as a table: both terms, the Jaccard coefficient, shared units.
+pub fn edge_table(net: &Network) -> Table {
+    let mut t = Table::new([
+        ("語1", Align::Left),
+        ("語2", Align::Left),
+        ("Jaccard係数", Align::Right),
+        ("共起単位数", Align::Right),
+    ]);
+    for e in &net.edges {
+        t.row(vec![
+            net.nodes[e.source].label.clone(),
+            net.nodes[e.target].label.clone(),
+            format!("{:.3}", e.jaccard),
+            e.units.to_string(),
+        ]);
+    }
+    t
+}
+
+/// The principal inertias of a correspondence analysis and each dimension's share.
+pub fn inertia_table(ca: &Correspondence) -> Table {
+    let mut t = Table::new([
+        ("成分", Align::Right),
+        ("固有値", Align::Right),
+        ("寄与率", Align::Right),
+    ]);
+    for (k, l) in ca.inertias.iter().enumerate() {
+        t.row(vec![
+            (k + 1).to_string(),
+            format!("{l:.4}"),
+            format!("{:.1}%", 100.0 * ca.share(k)),
+        ]);
+    }
+    t
+}
+
+/// What `freq` counts, said under its bars.
+pub const FREQ_MEASURE: &str = "その語を含む単位（文・回答）の数";
+
+/// The pictures of a selection and the numbers under them.
+#[derive(Default)]
+pub struct Pictures {
+    /// Each with its legend, numbered in order.
+    pub figures: Vec<Figure>,
+    /// The edge list and the principal inertias.
+    pub tables: Vec<Table>,
+}
+
+/// The three pictures of a theme report's selection — `units`, grouped `by` — with the
+/// defaults of `kumiai network`, `ca` and `freq`: the co-occurrence network coloured by the
+/// report's themes (so the picture and the theme table agree), the correspondence analysis of
+/// the top terms × the groups, and the most frequent terms. For the theme report's 図 section
+/// and the batch report's pictures page.
+pub fn theme_report_pictures(
+    units: &[ThemeUnit],
+    report: &ThemeReport,
+    analyzer: &Analyzer,
+    concepts: &Concepts,
+    by: By,
+) -> Pictures {
+    let terms = crate::themes::terms::extract_with_defaults(units, analyzer, concepts);
+    let themes: Vec<&Theme> = report.themes.iter().chain(&report.single_branch).collect();
+    let selection = report.selection.as_str();
+    let net = network::terms_network(&terms, &themes, &NetworkOptions::default());
+    let labels: Vec<String> = themes.iter().map(|t| t.label.clone()).collect();
+    let mut figures = vec![network_figure(&net, &labels, selection)];
+    let mut tables = vec![edge_table(&net)];
+    let table = ca::term_group_table(units, &terms, &ca::top_terms(&terms, 60));
+    // Too small a table for CA (a single group) leaves the pictures without the biplot.
+    if let Ok(result) = ca::analyse(&table.terms, &table.groups, &table.counts, 3) {
+        let caption = format!("{selection}、{}別", by.label());
+        figures.push(ca_figure(&result, 40, &caption, "語", by.label()));
+        tables.push(inertia_table(&result));
+    }
+    let rows: Vec<(String, usize)> = ca::top_terms(&terms, 30)
+        .iter()
+        .map(|&id| {
+            let t = &terms.stats[id as usize];
+            (t.term.clone(), t.units)
+        })
+        .collect();
+    figures.push(frequency_figure(&rows, FREQ_MEASURE, selection));
+    Pictures { figures, tables }
+}
+
+/// The figures, numbered, each with its legend, then the tables (inside a page).
+pub fn write_figures(out: &mut impl Write, figures: &[Figure], tables: &[Table]) -> io::Result<()> {
     for (i, f) in figures.iter().enumerate() {
         writeln!(
             out,
@@ -520,6 +595,27 @@ td.n{text-align:right}",
     for t in tables {
         t.write_html(out)?;
     }
+    Ok(())
+}
+
+/// Writes figures and their tables as one self-contained page (no script, no network).
+pub fn write_page(
+    out: &mut impl Write,
+    title: &str,
+    figures: &[Figure],
+    tables: &[Table],
+) -> io::Result<()> {
+    super::html_start(
+        out,
+        title,
+        "body{font-family:'Noto Sans JP','Noto Sans CJK JP','Hiragino Sans','Yu Gothic','Meiryo',sans-serif;margin:1.5em;color:#222}\
+figure{margin:1.5em 0}svg{max-width:100%;height:auto;display:block}\
+figcaption{font-size:.9em;color:#444;max-width:60em;margin-top:.5em}\
+table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:.2em .5em;font-size:.9em}\
+td.n{text-align:right}",
+    )?;
+    writeln!(out, "<h1>{}</h1>", escape_html(title))?;
+    write_figures(out, figures, tables)?;
     writeln!(out, "</body></html>")
 }
 

@@ -720,11 +720,11 @@ blockquote cite{display:block;font-style:normal;color:#555;font-size:.85em}\
 figure{margin:1em 0}\
 figcaption,.note{color:#555;font-size:.9em}\
 svg{max-width:100%;height:auto;display:block}\
-svg text{font-size:13px;fill:#222}\
-svg .small{font-size:10px}\
-svg .axis{stroke:#bbb;stroke-width:1}\
-svg .bar{fill:#3b6ea8}\
-svg .sig{stroke:#222;stroke-width:2}\
+svg.chart text{font-size:13px;fill:#222}\
+svg.chart .small{font-size:10px}\
+svg.chart .axis{stroke:#bbb;stroke-width:1}\
+svg.chart .bar{fill:#3b6ea8}\
+svg.chart .sig{stroke:#222;stroke-width:2}\
 details>summary{cursor:pointer;color:#2c5d8f}\
 section.theme{border-top:1px solid #ddd;padding-top:.3em}\
 a{color:#2c5d8f}\
@@ -735,6 +735,16 @@ h2,h3{break-after:avoid}figure,tr,blockquote{break-inside:avoid}a{color:inherit;
 /// Writes the report as one self-contained HTML file: inline CSS and SVG, no scripts,
 /// nothing fetched from the network; every document text is escaped.
 pub fn write_html(out: &mut impl Write, r: &ThemeReport) -> io::Result<()> {
+    write_html_with(out, r, None)
+}
+
+/// [`write_html`] with a 図 section at the end: the selection's co-occurrence network,
+/// correspondence analysis and frequencies ([`super::pictures::selection_pictures`]).
+pub fn write_html_with(
+    out: &mut impl Write,
+    r: &ThemeReport,
+    pictures: Option<&super::pictures::Pictures>,
+) -> io::Result<()> {
     let g = html(group_noun(r));
     super::html_start(out, "テーマ分析", STYLE)?;
     writeln!(
@@ -848,6 +858,10 @@ pub fn write_html(out: &mut impl Write, r: &ThemeReport) -> io::Result<()> {
             r.terms.len()
         )?;
     }
+    if let Some(p) = pictures.filter(|p| !p.figures.is_empty()) {
+        writeln!(out, "<h2>図</h2>")?;
+        super::pictures::write_figures(out, &p.figures, &p.tables)?;
+    }
     writeln!(out, "</body></html>")
 }
 
@@ -911,7 +925,7 @@ fn bar_chart(out: &mut impl Write, themes: &[Theme], g: &str) -> io::Result<()> 
     let step = max.div_ceil(10).max(1);
     writeln!(
         out,
-        "<figure><svg viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\" role=\"img\" aria-label=\"テーマごとの{g}数\">"
+        "<figure><svg class=\"chart\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\" role=\"img\" aria-label=\"テーマごとの{g}数\">"
     )?;
     writeln!(
         out,
@@ -1002,7 +1016,7 @@ fn heat_map(out: &mut impl Write, cb: &CodeTable, g: &str) -> io::Result<()> {
     let height = legend_y + 56;
     writeln!(
         out,
-        "<figure><svg viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\" role=\"img\" aria-label=\"コード × {g} の調整済み残差\">"
+        "<figure><svg class=\"chart\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\" role=\"img\" aria-label=\"コード × {g} の調整済み残差\">"
     )?;
     for (j, grp) in cb.groups.iter().enumerate() {
         let x = LABEL_W + j * CELL_W + CELL_W / 2;

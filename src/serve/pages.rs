@@ -676,6 +676,7 @@ fn theme_page(app: &App, p: &ThemeParams, active: &str) -> Response {
         },
         discover: Default::default(),
     };
+    let picture_units = selected.units.clone();
     let mut report = match themes::analyze(
         selected.units,
         &selected.selection,
@@ -686,8 +687,15 @@ fn theme_page(app: &App, p: &ThemeParams, active: &str) -> Response {
         Err(e) => return fail(StatusCode::BAD_REQUEST, &e),
     };
     report.notes = selected.notes;
+    let pictures = crate::report::pictures::theme_report_pictures(
+        &picture_units,
+        &report,
+        &selected.analyzer,
+        &options.concepts,
+        selected.by,
+    );
     let mut out = Vec::new();
-    if let Err(e) = crate::report::themes::write_html(&mut out, &report) {
+    if let Err(e) = crate::report::themes::write_html_with(&mut out, &report, Some(&pictures)) {
         return fail(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string());
     }
     framed(out, active, form)

@@ -192,6 +192,22 @@ fn count(counts: &mut HashMap<String, usize>, key: &str, n: usize) {
 
 /// Extracts and scores the candidate terms of `units`, tokenized in parallel chunks whose
 /// tables are merged in unit order, so the result does not depend on the chunking.
+/// [`extract`] with the shipped stopwords and the default parts of speech, as `kumiai
+/// network`, `ca` and `freq` and the reports' pictures count terms.
+pub fn extract_with_defaults(
+    units: &[ThemeUnit],
+    analyzer: &Analyzer,
+    concepts: &Concepts,
+) -> Terms {
+    let stopwords = Stopwords::builtin();
+    let lexicon = Lexicon {
+        stopwords: &stopwords,
+        concepts,
+        pos: PartsOfSpeech::default(),
+    };
+    extract(units, analyzer, lexicon)
+}
+
 pub fn extract(units: &[ThemeUnit], analyzer: &Analyzer, lexicon: Lexicon) -> Terms {
     // A few chunks per thread: enough to balance the load, few enough that their tables
     // (each holding much of the vocabulary) stay small.

@@ -328,6 +328,10 @@ fn pages_exports_and_the_door_over_http() {
     ));
     assert_eq!(themes.status, 200, "{}", themes.text());
     assert!(themes.text().contains("テーマ分析"));
+    assert!(
+        themes.text().contains("図1　共起ネットワーク。"),
+        "the pictures too"
+    );
     let codes = server.post_form(
         "/codebook",
         &[("rules", "＊多忙\n忙しい or 多忙\n"), ("by", "県本部")],

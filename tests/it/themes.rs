@@ -437,3 +437,33 @@ fn query_selects_the_answers_the_search_finds() {
     let narrow = run(&["--no-thesaurus"]);
     assert_eq!(narrow["unit_count"], 1, "only 日向's answer writes 団交");
 }
+
+/// The HTML theme report ends with its pictures (issue 14): the network coloured by the same
+/// themes, the correspondence analysis of the report's groups and the frequencies, each with a
+/// legend saying how it was made; `<script>` in a term could not come through (escaped).
+#[test]
+fn the_html_report_carries_the_network_ca_and_frequencies() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("themes.html");
+    kumiai(&[
+        "themes",
+        "--by",
+        "県本部",
+        "--format",
+        "html",
+        "--out",
+        page.to_str().unwrap(),
+    ]);
+    let html = std::fs::read_to_string(&page).unwrap();
+    let figures = &html[html.find("<h2>図</h2>").expect("a 図 section")..];
+    for legend in ["図1　共起ネットワーク。", "図2　対応分析", "図3　頻出語"]
+    {
+        assert!(figures.contains(legend), "{legend}");
+    }
+    assert!(
+        figures.contains("県本部別"),
+        "the CA's groups are the report's"
+    );
+    assert_eq!(figures.matches("<svg").count(), 3);
+    assert!(!html.contains("<script"));
+}
