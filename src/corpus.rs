@@ -264,6 +264,18 @@ impl Corpus {
     }
 }
 
+/// The document of organisation `org` (exactly as in the manifest: 自治労 ≠ 自治労連) for
+/// `year`, for a 新旧対照表 by organisation and years.
+pub fn document_of_year<'d>(
+    docs: impl IntoIterator<Item = &'d Document>,
+    org: &str,
+    year: u16,
+) -> Result<&'d Document, String> {
+    docs.into_iter()
+        .find(|d| d.meta.org == org && d.meta.year.is_some_and(|y| y.from <= year && year <= y.to))
+        .ok_or_else(|| format!("no document of {org} for {year} in the corpus"))
+}
+
 /// The text of a policy document to compare (`name` as the user gave it). A survey is
 /// refused: its text names the respondents (記入者お名前), which nothing prints, and a
 /// 新旧対照表 of form fields and answers would not be read as one anyway.

@@ -57,16 +57,9 @@ pub(super) fn compare(
             compare_operand(corpus.as_ref(), new, &docs, warnings)?,
         ),
         (None, None, Some(org)) if years.len() == 2 => {
-            let of_year = |year: u16| {
-                docs.iter()
-                    .find(|d| {
-                        d.meta.org == org
-                            && d.meta.year.is_some_and(|y| y.from <= year && year <= y.to)
-                    })
-                    .ok_or_else(|| {
-                        Failure::from(format!("no document of {org} for {year} in the corpus"))
-                    })
-                    .and_then(|d| Ok((d.meta.title.clone(), prose_text(d, &d.id)?)))
+            let of_year = |year: u16| -> Result<(String, String), Failure> {
+                let d = crate::corpus::document_of_year(&docs, org, year)?;
+                Ok((d.meta.title.clone(), prose_text(d, &d.id)?))
             };
             (of_year(years[0])?, of_year(years[1])?)
         }

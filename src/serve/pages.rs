@@ -705,7 +705,18 @@ fn theme_page(app: &App, p: &ThemeParams, active: &str) -> Response {
 pub(super) struct CompareParams {
     old: Option<String>,
     new: Option<String>,
+    /// Or an organisation and two years, old first: `org=金属労協&years=2024,2025`.
+    org: Option<String>,
+    years: Option<String>,
     format: Option<String>,
+}
+
+impl CompareParams {
+    fn is_empty(&self) -> bool {
+        [&self.old, &self.new, &self.org]
+            .iter()
+            .all(|v| v.as_deref().is_none_or(|v| v.trim().is_empty()))
+    }
 }
 
 /// The policy texts that can be compared: prose documents (never a survey), oldest first.
@@ -744,28 +755,56 @@ fn compare_form(app: &App, p: &CompareParams) -> Markup {
             label { "新 " (choice("new", &p.new)) }
             button type="submit" { "新旧対照表を作る" }
         }
+        form.q method="get" action="/compare" {
+            label { "または 組織 " input type="text" name="org" value=(p.org.clone().unwrap_or_default()) placeholder="金属労協" style="width:10em"; }
+            label { "年度 " input type="text" name="years" value=(p.years.clone().unwrap_or_default()) placeholder="2024,2025" style="width:7em"; }
+            button type="submit" { "比較" }
+        }
     }
 }
 
 /// The comparison of two documents of the corpus, or the message why not.
-fn comparison(
-    app: &App,
-    p: &CompareParams,
-) -> Result<(crate::compare::Comparison, String, String), String> {
-    let docs = app.segmented();
+/// The comparison and each side's (id, title).
+type Compared = (
+    crate::compare::Comparison,
+    (String, String),
+    (String, String),
+);
+
+fn comparison(app: &App, p: &CompareParams) -> Result<Compared, String> {
+    let segmented = app.segmented();
+    let docs = || segmented.iter().map(|(d, _)| d);
     let find = |id: &Option<String>, which: &str| {
         let id = id.as_deref().unwrap_or("");
-        docs.iter()
-            .map(|(d, _)| d)
+        docs()
             .find(|d| d.id == id)
             .ok_or_else(|| format!("choose the {which} document"))
     };
-    let (old, new) = (find(&p.old, "old")?, find(&p.new, "new")?);
+    let (old, new) = match (p.org.as_deref().filter(|o| !o.trim().is_empty()), &p.years) {
+        (Some(org), Some(years)) => {
+            let years: Vec<u16> = years
+                .split([',', '、'])
+                .filter_map(|y| y.trim().parse().ok())
+                .collect();
+            let [a, b] = years[..] else {
+                return Err("give two years, old first: 2024,2025".into());
+            };
+            (
+                crate::corpus::document_of_year(docs(), org.trim(), a)?,
+                crate::corpus::document_of_year(docs(), org.trim(), b)?,
+            )
+        }
+        _ => (find(&p.old, "old")?, find(&p.new, "new")?),
+    };
     let old_text = crate::corpus::prose_text(old, &old.id)?;
     let new_text = crate::corpus::prose_text(new, &new.id)?;
     let analyzer = app.corpus.analyzer().map_err(|e| e.to_string())?;
     let c = crate::compare::compare(old_text, new_text, &analyzer, &Default::default());
-    Ok((c, old.meta.title.clone(), new.meta.title.clone()))
+    Ok((
+        c,
+        (old.id.clone(), old.meta.title.clone()),
+        (new.id.clone(), new.meta.title.clone()),
+    ))
 }
 
 pub(super) async fn compare(
@@ -774,11 +813,11 @@ pub(super) async fn compare(
 ) -> Response {
     blocking(move || {
         let form = compare_form(&app, &p);
-        if p.old.as_deref().unwrap_or("").is_empty() && p.new.as_deref().unwrap_or("").is_empty() {
+        if p.is_empty() {
             let body = html! { h1 { "新旧対照表" } (form) };
             return Html(page("比較", "/compare", body).into_string()).into_response();
         }
-        let (c, old_title, new_title) = match comparison(&app, &p) {
+        let (c, (old_id, old_title), (new_id, new_title)) = match comparison(&app, &p) {
             Ok(c) => c,
             Err(e) => {
                 let body = html! { h1 { "新旧対照表" } (form) div.error { (e) } };
@@ -800,8 +839,8 @@ pub(super) async fn compare(
             return error_page(StatusCode::INTERNAL_SERVER_ERROR, "比較", "/compare", &e.to_string());
         }
         let pair = [
-            ("old", p.old.as_deref().unwrap_or("")),
-            ("new", p.new.as_deref().unwrap_or("")),
+            ("old", old_id.as_str()),
+            ("new", new_id.as_str()),
         ];
         let downloads = html! {
             (form)
@@ -820,7 +859,7 @@ pub(super) async fn compare_export(
     Query(p): Query<CompareParams>,
 ) -> Response {
     blocking(move || {
-        let (c, old_title, new_title) = match comparison(&app, &p) {
+        let (c, (_, old_title), (_, new_title)) = match comparison(&app, &p) {
             Ok(c) => c,
             Err(e) => return error_page(StatusCode::BAD_REQUEST, "比較", "/compare", &e),
         };

@@ -346,6 +346,19 @@ fn pages_exports_and_the_door_over_http() {
     assert_eq!(compare.status, 200, "{compare_text}");
     assert!(compare_text.contains("新旧対照表"));
     assert!(!compare_text.contains("<script>"));
+    let by_years = server.get(&format!("/compare?org={}&years=2025,2025", q("検証")));
+    assert_eq!(by_years.status, 200, "{}", by_years.text());
+    assert!(by_years.text().contains("新旧対照表"));
+    let no_year = server.get(&format!(
+        "/compare?org={}&years=2024,2025",
+        q("自治労連埼玉県本部")
+    ));
+    assert_eq!(no_year.status, 400);
+    assert!(
+        no_year
+            .text()
+            .contains("no document of 自治労連埼玉県本部 for 2025")
+    );
     let docx =
         server.get("/compare/export?old=jichiroren-saitama-2024&new=markup-test&format=docx");
     assert!(docx.body.starts_with(b"PK"));
