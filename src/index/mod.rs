@@ -171,9 +171,15 @@ struct FileState {
     warnings: Vec<Warning>,
 }
 
+/// [`FileState::content`] of a file not read yet: filled from the bytes the indexing reads,
+/// so a new or resized file is read once, not once to hash and again to index.
+const PENDING: &str = "";
+
 impl FileState {
-    /// Reads and hashes the file only if its size or time differ from `prev`, or `prev` was
-    /// recorded too soon after the file was written to vouch for it. None if unreadable.
+    /// Reads and hashes the file only if its size is what `prev` recorded but its time is not
+    /// (it may have been touched, not changed), or `prev` was recorded too soon after the file
+    /// was written to vouch for it. A new file, or one whose size changed, is changed for
+    /// sure: its content is [`PENDING`]. None if unreadable.
     fn of(
         path: &Path,
         entry: Option<&ingest::manifest::Entry>,
@@ -193,9 +199,10 @@ impl FileState {
                 && modified != 0
                 && modified.saturating_add(SETTLED_NS) < committed
         });
-        let (content, read) = match vouched {
-            Some(p) => (p.content.clone(), false),
-            None => (hash(&std::fs::read(path).ok()?), true),
+        let (content, read) = match (vouched, prev) {
+            (Some(p), _) => (p.content.clone(), false),
+            (None, Some(p)) if p.size == size => (hash(&std::fs::read(path).ok()?), true),
+            (None, _) => (PENDING.to_string(), false),
         };
         let entry = hash(format!("{entry:?}").as_bytes());
         Some((
@@ -211,7 +218,7 @@ impl FileState {
     }
 
     fn same_text(&self, other: &FileState) -> bool {
-        self.content == other.content && self.entry == other.entry
+        self.content != PENDING && self.content == other.content && self.entry == other.entry
     }
 }
 
@@ -708,7 +715,7 @@ pub fn update(
         .sum();
     let bar = progress_bar(options.progress, total_bytes);
     let files_done = std::sync::atomic::AtomicUsize::new(0);
-    let done: Vec<(String, usize, Vec<Warning>, bool)> = todo
+    let done: Vec<(String, usize, Vec<Warning>, bool, Option<String>)> = todo
         .par_iter()
         .map(|rel| -> Result<_, IndexError> {
             let own = Warnings::default();
@@ -716,6 +723,13 @@ pub fn update(
             let size = std::fs::metadata(corpus.join(rel)).map_or(0, |m| m.len());
             let mut n = 0;
             let skipped = doc.is_none();
+            // The content hash of a file read once: from the bytes ingest read, or (a file
+            // ingest skipped: too large, binary, unknown form) read for its hash alone, so an
+            // unchanged skipped file is not read again; None if it cannot be read at all.
+            let content = match &doc {
+                Some(doc) => Some(doc.hash[..32].to_string()),
+                None => std::fs::read(corpus.join(rel)).ok().map(|b| hash(&b)),
+            };
             if let Some(doc) = doc {
                 let units = segment::segment(&doc, &own);
                 idx.add(&writer, &doc, &units)?;
@@ -724,15 +738,26 @@ pub fn update(
             let done = files_done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
             bar.set_message(format!("{done}/{} files", todo.len()));
             bar.inc(size);
-            Ok((path_key(rel), n, own.into_vec(), skipped))
+            Ok((path_key(rel), n, own.into_vec(), skipped, content))
         })
         .collect::<Result<_, _>>()?;
     bar.finish_and_clear();
     let mut units = 0;
-    for (key, n, said, skipped) in done {
+    for (key, n, said, skipped, content) in done {
         units += n;
         for w in &said {
             warnings.push(w.clone());
+        }
+        match content {
+            Some(content) => {
+                if let Some(file) = state.files.get_mut(&key) {
+                    file.content = content;
+                }
+            }
+            // Unreadable: retried next time, so it gets no state.
+            None => {
+                state.files.remove(&key);
+            }
         }
         if let Some(file) = state.files.get_mut(&key) {
             file.warnings = said
@@ -831,8 +856,9 @@ mod tests {
             .expect("update")
             .1
         };
+        // A new file is read once, when it is indexed: not first to hash it.
         let first = update();
-        assert_eq!((first.added, first.read), (5, 5));
+        assert_eq!((first.added, first.read), (5, 0));
         let again = update();
         assert_eq!((again.unchanged, again.read), (5, 0), "{again:?}");
 

@@ -58,7 +58,8 @@ pub struct Document {
     pub meta: DocMeta,
     /// The encoding it was decoded from, reported to the user.
     pub encoding: &'static str,
-    /// blake3 of the file bytes: the index re-reads only files whose hash changed.
+    /// blake3 of the file bytes (hex): the index records it, so that it reads a new or
+    /// resized file once, and later re-reads only files whose bytes changed.
     pub hash: String,
     /// The original text, for display; never modified.
     pub text: String,
