@@ -13,7 +13,7 @@ use std::ops::Range;
 
 use serde::ser::SerializeStruct;
 use unicode_normalization::UnicodeNormalization;
-use unicode_normalization::char::canonical_combining_class;
+use unicode_normalization::char::{canonical_combining_class, is_combining_mark};
 
 /// A run of normalized bytes with one source in the original.
 ///
@@ -308,6 +308,37 @@ pub(crate) fn is_enclosed_number(c: char) -> bool {
 }
 
 /// Chars set in full-width cells; a wrap next to one needs no space.
+/// Terminal columns taken by `c`: East Asian Wide/Fullwidth take two, combining marks none.
+/// The one measure of the terminal's columns: query carets, KWIC and table alignment, Excel
+/// column widths. (Print width on the page, for joining wrapped lines, is [`is_wide`].)
+pub fn char_width(c: char) -> usize {
+    if is_combining_mark(c) || matches!(c, '\u{200B}'..='\u{200F}' | '\u{2060}' | '\u{FEFF}') {
+        return 0;
+    }
+    let wide = matches!(c,
+        '\u{1100}'..='\u{115F}'
+        | '\u{2E80}'..='\u{303E}'
+        | '\u{3041}'..='\u{33FF}'
+        | '\u{3400}'..='\u{4DBF}'
+        | '\u{4E00}'..='\u{9FFF}'
+        | '\u{A000}'..='\u{A4CF}'
+        | '\u{AC00}'..='\u{D7A3}'
+        | '\u{F900}'..='\u{FAFF}'
+        | '\u{FE30}'..='\u{FE4F}'
+        | '\u{FF00}'..='\u{FF60}'
+        | '\u{FFE0}'..='\u{FFE6}'
+        | '\u{1F300}'..='\u{1F64F}'
+        | '\u{1F900}'..='\u{1F9FF}'
+        | '\u{20000}'..='\u{2FFFD}'
+        | '\u{30000}'..='\u{3FFFD}');
+    if wide { 2 } else { 1 }
+}
+
+/// Terminal columns taken by `s` ([`char_width`] of each character).
+pub fn display_width(s: &str) -> usize {
+    s.chars().map(char_width).sum()
+}
+
 pub(crate) fn is_wide(c: char) -> bool {
     matches!(c,
         '\u{1100}'..='\u{115F}'

@@ -122,22 +122,7 @@ pub fn escape_md(t: &str) -> String {
     s
 }
 
-/// Display width in a terminal: CJK and full-width characters take two columns.
-pub fn display_width(s: &str) -> usize {
-    s.chars()
-        .map(|c| match c as u32 {
-            0x1100..=0x115F
-            | 0x2E80..=0xA4CF
-            | 0xAC00..=0xD7A3
-            | 0xF900..=0xFAFF
-            | 0xFE30..=0xFE4F
-            | 0xFF00..=0xFF60
-            | 0xFFE0..=0xFFE6
-            | 0x20000..=0x3FFFD => 2,
-            _ => 1,
-        })
-        .sum()
-}
+pub use crate::normalize::display_width;
 
 #[cfg(test)]
 mod tests {

@@ -8,7 +8,7 @@ use std::fmt;
 
 use serde::Serialize;
 use unicode_normalization::UnicodeNormalization;
-use unicode_normalization::char::{canonical_combining_class, is_combining_mark};
+use unicode_normalization::char::canonical_combining_class;
 
 /// How a clause must occur in a match, as typed.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -111,7 +111,7 @@ impl QueryError {
             // A tab or newline would break the alignment of the caret.
             let c = if c.is_control() { ' ' } else { c };
             if i < self.position {
-                column += display_width(c);
+                column += crate::normalize::char_width(c);
             }
             line.push(c);
         }
@@ -132,30 +132,6 @@ fn error(position: usize, message: impl Into<String>) -> QueryError {
         position,
         message: message.into(),
     }
-}
-
-/// Terminal columns taken by `c`: East Asian Wide/Fullwidth take two, combining marks none.
-fn display_width(c: char) -> usize {
-    if is_combining_mark(c) || matches!(c, '\u{200B}'..='\u{200F}' | '\u{2060}' | '\u{FEFF}') {
-        return 0;
-    }
-    let wide = matches!(c,
-        '\u{1100}'..='\u{115F}'
-        | '\u{2E80}'..='\u{303E}'
-        | '\u{3041}'..='\u{33FF}'
-        | '\u{3400}'..='\u{4DBF}'
-        | '\u{4E00}'..='\u{9FFF}'
-        | '\u{A000}'..='\u{A4CF}'
-        | '\u{AC00}'..='\u{D7A3}'
-        | '\u{F900}'..='\u{FAFF}'
-        | '\u{FE30}'..='\u{FE4F}'
-        | '\u{FF00}'..='\u{FF60}'
-        | '\u{FFE0}'..='\u{FFE6}'
-        | '\u{1F300}'..='\u{1F64F}'
-        | '\u{1F900}'..='\u{1F9FF}'
-        | '\u{20000}'..='\u{2FFFD}'
-        | '\u{30000}'..='\u{3FFFD}');
-    if wide { 2 } else { 1 }
 }
 
 /// Parse a query; the error says where and what to change.
