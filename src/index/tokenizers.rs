@@ -15,24 +15,6 @@ pub const BIGRAM: &str = "kumiai_bigram";
 /// a tokenizer name for them.
 pub const PRETOKENIZED: &str = "raw";
 
-/// Case folding shared by indexing and querying (the text is already NFKC), appended to
-/// `out`. Kana and kanji have no case, so the common case skips the Unicode tables.
-fn fold_into(s: &str, out: &mut String) {
-    let cased =
-        |c: char| c.is_ascii_uppercase() || !(c.is_ascii() || matches!(c, '\u{3000}'..='\u{9FFF}'));
-    if s.chars().any(cased) {
-        out.extend(s.chars().flat_map(char::to_lowercase));
-    } else {
-        out.push_str(s);
-    }
-}
-
-fn fold(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    fold_into(s, &mut out);
-    out
-}
-
 /// Letters and digits: the characters bigrams are made of (kana and kanji checked first,
 /// being most of the text).
 fn is_word(c: char) -> bool {
@@ -83,8 +65,8 @@ pub fn morphs(analyzer: &Analyzer, text: &str) -> Vec<Morph> {
         .filter(|(_, m)| !m.is_symbol())
         .map(|(position, m)| Morph {
             position,
-            surface: fold(&m.surface),
-            base: fold(m.base_form()),
+            surface: crate::normalize::fold_case(&m.surface),
+            base: crate::normalize::fold_case(m.base_form()),
             role: match (m.pos.as_ref(), m.pos_detail.as_ref()) {
                 ("助詞" | "助動詞", _) | (_, "非自立") => Role::Function,
                 ("接頭詞", _) => Role::Prefix,
@@ -157,7 +139,7 @@ impl TokenStream for BigramTokenStream<'_> {
             token.offset_to = end;
             token.position = position;
             token.text.clear();
-            fold_into(&self.text[start..end], &mut token.text);
+            crate::normalize::fold_case_into(&self.text[start..end], &mut token.text);
             return true;
         }
         false

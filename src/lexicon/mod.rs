@@ -136,7 +136,7 @@ impl Concepts {
     /// The key `term` is counted under: its group's, or itself.
     pub(crate) fn key<'a>(&'a self, term: &'a str) -> &'a str {
         let found = if term.chars().any(char::is_uppercase) {
-            self.0.get(&term.to_lowercase())
+            self.0.get(&crate::normalize::fold_case(term))
         } else {
             self.0.get(term)
         };

@@ -141,7 +141,27 @@ pub fn normalize(original: &str, range: Range<usize>) -> (Normalized, usize) {
 
 /// A word as the index and the synonym lists compare it: normalized, then lower-cased.
 pub fn fold_word(word: &str) -> String {
-    normalize(word, 0..word.len()).0.text.to_lowercase()
+    fold_case(&normalize(word, 0..word.len()).0.text)
+}
+
+/// The one case folding of kumiai, for text already NFKC-normalized, appended to `out`:
+/// index tokens, query words, highlights, trend counts and theme concepts all compare
+/// through it. Kana and kanji have no case, so the common case skips the Unicode tables.
+pub fn fold_case_into(s: &str, out: &mut String) {
+    let cased =
+        |c: char| c.is_ascii_uppercase() || !(c.is_ascii() || matches!(c, '\u{3000}'..='\u{9FFF}'));
+    if s.chars().any(cased) {
+        out.extend(s.chars().flat_map(char::to_lowercase));
+    } else {
+        out.push_str(s);
+    }
+}
+
+/// [`fold_case_into`] a new string.
+pub fn fold_case(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    fold_case_into(s, &mut out);
+    out
 }
 
 /// Normalizes several spans of `original` as if they were consecutive lines.

@@ -496,7 +496,7 @@ impl<'a> Builder<'a> {
     /// A word or phrase: its unit-level query, and a leaf to rank by if it is positive.
     fn leaf(&mut self, text: &str, phrase: bool, ranks: bool) -> Option<Box<dyn Query>> {
         let analyzer = &self.idx.analyzer;
-        let text = text.to_lowercase();
+        let text = crate::normalize::fold_case(text);
         let morphs = tokenizers::morphs(analyzer, &text);
         let (parts, fallbacks, synonyms) = if phrase {
             Default::default()

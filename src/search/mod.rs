@@ -415,7 +415,7 @@ fn highlight(
     span_start: usize,
     terms: &[HighlightTerm],
 ) -> Vec<Range<usize>> {
-    let folded = norm.text.to_lowercase();
+    let folded = crate::normalize::fold_case(&norm.text);
     if folded.len() != norm.text.len() {
         return Vec::new();
     }

@@ -152,7 +152,7 @@ fn morphemes(analyzer: &Analyzer, norm: &str) -> Vec<String> {
     analyzer
         .spans(norm)
         .into_iter()
-        .map(|r| norm[r].to_lowercase())
+        .map(|r| crate::normalize::fold_case(&norm[r]))
         .collect()
 }
 
