@@ -584,6 +584,20 @@ fn hash(bytes: &[u8]) -> String {
     blake3::hash(bytes).to_hex()[..32].to_string()
 }
 
+/// What indexing one file gave.
+struct Indexed {
+    /// Its path key in the index state.
+    key: String,
+    /// Units indexed.
+    units: usize,
+    /// The warnings reading it gave.
+    said: Vec<Warning>,
+    /// Ingest skipped it (too large, binary, unknown form …).
+    skipped: bool,
+    /// Its content hash; None if it could not be read at all.
+    content: Option<String>,
+}
+
 /// How [`update`] runs.
 pub struct UpdateOptions {
     /// Re-index every file (`--rebuild`), wiping an unreadable index instead of failing on it.
@@ -715,7 +729,7 @@ pub fn update(
         .sum();
     let bar = progress_bar(options.progress, total_bytes);
     let files_done = std::sync::atomic::AtomicUsize::new(0);
-    let done: Vec<(String, usize, Vec<Warning>, bool, Option<String>)> = todo
+    let done: Vec<Indexed> = todo
         .par_iter()
         .map(|rel| -> Result<_, IndexError> {
             let own = Warnings::default();
@@ -738,12 +752,25 @@ pub fn update(
             let done = files_done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
             bar.set_message(format!("{done}/{} files", todo.len()));
             bar.inc(size);
-            Ok((path_key(rel), n, own.into_vec(), skipped, content))
+            Ok(Indexed {
+                key: path_key(rel),
+                units: n,
+                said: own.into_vec(),
+                skipped,
+                content,
+            })
         })
         .collect::<Result<_, _>>()?;
     bar.finish_and_clear();
     let mut units = 0;
-    for (key, n, said, skipped, content) in done {
+    for Indexed {
+        key,
+        units: n,
+        said,
+        skipped,
+        content,
+    } in done
+    {
         units += n;
         for w in &said {
             warnings.push(w.clone());
