@@ -29,7 +29,9 @@ use crate::warning::{Warning, Warnings};
 
 /// Bumped when the schema or the meaning of a field changes: forces a rebuild.
 /// 4: canonical branch names (岩手 → 岩手県), the corpus and per-file warnings recorded.
-const FORMAT: u32 = 4;
+/// 5: morpheme fields through the joined-string tokenizer (a schema change: see
+/// [`IndexError::OtherVersion`]).
+const FORMAT: u32 = 5;
 /// A file's recorded size and time vouch for its content only if it was last written this
 /// long before the commit: a write within the same instant could leave both unchanged.
 const SETTLED_NS: u64 = 2_000_000_000;
@@ -125,11 +127,11 @@ fn schema() -> (Schema, Fields) {
         level: b.add_text_field("level", STRING),
         record: b.add_text_field("record", STRING | STORED | FAST),
         norm: b.add_text_field("norm", STORED),
-        morph: b.add_text_field("morph", tokenized(tokenizers::PRETOKENIZED)),
-        base: b.add_text_field("base", tokenized(tokenizers::PRETOKENIZED)),
+        morph: b.add_text_field("morph", tokenized(tokenizers::MORPHEMES)),
+        base: b.add_text_field("base", tokenized(tokenizers::MORPHEMES)),
         bigram: b.add_text_field("bigram", tokenized(tokenizers::BIGRAM)),
-        record_morph: b.add_text_field("record_morph", tokenized(tokenizers::PRETOKENIZED)),
-        record_base: b.add_text_field("record_base", tokenized(tokenizers::PRETOKENIZED)),
+        record_morph: b.add_text_field("record_morph", tokenized(tokenizers::MORPHEMES)),
+        record_base: b.add_text_field("record_base", tokenized(tokenizers::MORPHEMES)),
         record_bigram: b.add_text_field("record_bigram", tokenized(tokenizers::BIGRAM)),
         offsets: b.add_bytes_field("offsets", STORED),
         span_start: b.add_u64_field("span_start", STORED),
@@ -238,6 +240,9 @@ pub enum IndexError {
         /// The corpus folder now given (canonical path).
         asked: String,
     },
+    /// The index's fields are another kumiai version's (its schema differs): `update`
+    /// rebuilds it; a search that cannot update (the writer lock is held) says so.
+    OtherVersion(PathBuf),
     /// Any other failure (tantivy, the file system), as a message for the user.
     Other(String),
 }
@@ -253,6 +258,11 @@ impl fmt::Display for IndexError {
             IndexError::Corrupt(dir, why) => write!(
                 f,
                 "index {} is unreadable ({why}); run `kumiai index --rebuild` to build it anew",
+                dir.display()
+            ),
+            IndexError::OtherVersion(dir) => write!(
+                f,
+                "index {} is unreadable (it was built by another kumiai version); run `kumiai index --rebuild` to build it anew",
                 dir.display()
             ),
             IndexError::OtherCorpus { dir, built, asked } => write!(
@@ -338,7 +348,7 @@ impl KumiaiIndex {
         let index = Index::open_in_dir(dir).map_err(|e| corrupt(dir, e))?;
         let (expected, fields) = schema();
         if index.schema() != expected {
-            return Err(corrupt(dir, "it was built by another kumiai version"));
+            return Err(IndexError::OtherVersion(dir.to_path_buf()));
         }
         Self::wrap(index, fields, analyzer, dir)
     }
@@ -395,6 +405,9 @@ impl KumiaiIndex {
         index
             .tokenizers()
             .register(tokenizers::BIGRAM, tokenizers::BigramTokenizer);
+        index
+            .tokenizers()
+            .register(tokenizers::MORPHEMES, tokenizers::MorphemeTokenizer);
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -507,8 +520,8 @@ impl KumiaiIndex {
         d.add_u64(f.line, unit.line as u64);
         d.add_text(f.text, &unit.text);
         d.add_text(f.norm, &unit.norm.text);
-        d.add_pre_tokenized_text(f.morph, tokenizers::pretokenized(morphs, false));
-        d.add_pre_tokenized_text(f.base, tokenizers::pretokenized(morphs, true));
+        d.add_text(f.morph, tokenizers::joined(morphs, false));
+        d.add_text(f.base, tokenizers::joined(morphs, true));
         d.add_text(f.bigram, &unit.norm.text);
         d.add_bytes(f.offsets, &unit.norm.to_bytes());
         d.add_u64(f.span_start, unit.span.start as u64);
@@ -542,8 +555,8 @@ impl KumiaiIndex {
                 record = Some((key, self.common(doc, unit, RECORD)));
             }
             if let Some((_, r)) = record.as_mut() {
-                r.add_pre_tokenized_text(f.record_morph, tokenizers::pretokenized(&morphs, false));
-                r.add_pre_tokenized_text(f.record_base, tokenizers::pretokenized(&morphs, true));
+                r.add_text(f.record_morph, tokenizers::joined(&morphs, false));
+                r.add_text(f.record_base, tokenizers::joined(&morphs, true));
                 r.add_text(f.record_bigram, &unit.norm.text);
             }
         }
@@ -623,6 +636,12 @@ pub fn update(
     } else {
         match KumiaiIndex::open(dir, Arc::clone(&analyzer)) {
             Ok(idx) => idx,
+            // Its fields are another version's: rebuilt, as a format change is.
+            Err(IndexError::OtherVersion(_)) => {
+                wipe(dir)?;
+                report.rebuilt = Some("the index format changed".into());
+                KumiaiIndex::create(dir, analyzer)?
+            }
             Err(IndexError::Corrupt(..)) if options.rebuild => {
                 wipe(dir)?;
                 report.rebuilt = Some("the index was unreadable".into());
