@@ -240,10 +240,13 @@ pub fn search(idx: &KumiaiIndex, request: &Request) -> Result<Results, tantivy::
 
 /// The units to show, in order: by document (best documents, their best passages) or flat.
 fn choose<'r>(ranking: &'r rank::Ranking, request: &Request) -> Vec<&'r rank::Ranked> {
+    // Ties fall to the record's id, not its number: numbers follow the index's segment
+    // layout, which differs between two builds of the same corpus.
+    let id = |u: &rank::Ranked| ranking.records[u.record as usize].0.as_str();
     let by_score = |a: &&rank::Ranked, b: &&rank::Ranked| {
-        b.score
-            .total_cmp(&a.score)
-            .then(a.record.cmp(&b.record))
+        rank::ranked(b.score)
+            .cmp(&rank::ranked(a.score))
+            .then_with(|| id(a).cmp(id(b)))
             .then(a.seq.cmp(&b.seq))
     };
     match request.by {
