@@ -423,6 +423,12 @@ impl KumiaiIndex {
         })
     }
 
+    /// When the last commit was written (`meta.json`'s modification time), to tell whether
+    /// anything built from the index is stale; None if it cannot be read.
+    pub fn committed_at(&self) -> Option<SystemTime> {
+        meta_time(&self.dir)
+    }
+
     /// Reloads the reader on the last commit.
     fn reload(&self) -> tantivy::Result<()> {
         let mut loaded = self.loaded.lock().unwrap_or_else(|p| p.into_inner());

@@ -75,7 +75,7 @@ struct App {
     /// `Host` header values accepted: the bound address, and `localhost` on loopback.
     hosts: Vec<String>,
     /// The segmented corpus and the index commit it was read at (re-read after a commit).
-    documents: Mutex<Option<(u64, Segmented)>>,
+    documents: Mutex<Option<(Option<std::time::SystemTime>, Segmented)>>,
     warnings: Warnings,
 }
 
@@ -83,12 +83,9 @@ impl App {
     /// The corpus's documents and units, re-read when the index has a newer commit (so the
     /// document view and the analyses follow `kumiai index` as search does).
     fn segmented(&self) -> Segmented {
-        let stamp = self
-            .index
-            .index
-            .load_metas()
-            .map(|m| m.opstamp)
-            .unwrap_or(0);
+        // The commit's time, as the searcher reloads by: one `stat`, where reading the
+        // commit's metadata would parse every file's recorded state on each page.
+        let stamp = self.index.committed_at();
         let mut cached = self.documents.lock().unwrap_or_else(|p| p.into_inner());
         if let Some((at, docs)) = cached.as_ref()
             && *at == stamp
